@@ -1,0 +1,114 @@
+"""JSONL records and data-root paths: the one reader and writer every stage shares.
+
+Task samples, benchmark items, training data and per-item results are all JSONL. A
+malformed line is reported with its file and line number (every bad line, not only the
+first), and a video path that leaves the data root is refused, so a benchmark file cannot
+make a run read arbitrary files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+
+class RecordError(ValueError):
+    """A malformed records file; ``problems`` lists ``(line_number, message)`` pairs."""
+
+    def __init__(self, path: str | os.PathLike, problems: list[tuple[int, str]]):
+        self.path = str(path)
+        self.problems = problems
+        shown = "\n".join(f"  line {n}: {msg}" for n, msg in problems[:20])
+        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        super().__init__(f"{self.path}: {len(problems)} malformed line(s)\n{shown}{more}")
+
+
+def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """Yield ``(line_number, record, error)`` for each non-blank line; exactly one of
+    record and error is set, so callers can collect every problem before failing."""
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield n, None, f"not valid JSON ({exc.msg} at column {exc.colno})"
+                continue
+            if not isinstance(rec, dict):
+                yield n, None, f"expected a JSON object, got {type(rec).__name__}"
+                continue
+            yield n, rec, None
+
+
+def read_jsonl(path: str | os.PathLike, required: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """All records of a JSONL file, or one `RecordError` naming every bad line."""
+    required = tuple(required)
+    records, problems = [], []
+    for n, rec, err in iter_jsonl(path):
+        if err is None:
+            missing = [k for k in required if k not in rec]
+            if missing:
+                err = f"missing field(s) {', '.join(missing)}"
+        if err is not None:
+            problems.append((n, err))
+        else:
+            records.append(rec)
+    if problems:
+        raise RecordError(path, problems)
+    return records
+
+
+def dumps(record: dict[str, Any]) -> str:
+    """One canonical JSON line (sorted keys, no NaN), so equal records give equal bytes."""
+    return json.dumps(record, sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def write_jsonl(path: str | os.PathLike, records: Iterable[dict[str, Any]]) -> int:
+    """Write records atomically (temporary file, then rename); returns the count."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    count = 0
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for rec in records:
+            fh.write(dumps(rec) + "\n")
+            count += 1
+    os.replace(tmp, path)
+    return count
+
+
+class JsonlAppender:
+    """Append records one at a time, flushed to disk, so a killed run loses nothing."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = open(self.path, "a", encoding="utf-8")
+
+    def write(self, record: dict[str, Any]) -> None:
+        self._fh.write(dumps(record) + "\n")
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> JsonlAppender:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def resolve_under(root: str | os.PathLike, relative: str | os.PathLike) -> Path:
+    """``root / relative``, refusing any path that resolves outside ``root``
+    (absolute paths, ``..``, symlinks pointing out)."""
+    root_path = Path(root).resolve()
+    candidate = (root_path / relative).resolve()
+    if candidate != root_path and root_path not in candidate.parents:
+        raise ValueError(f"path {str(relative)!r} resolves outside the data root {root_path}")
+    return candidate

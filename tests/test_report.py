@@ -1,0 +1,50 @@
+"""Tables and figures are deterministic and say where their numbers came from."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pytest
+
+from sf2t.report import format_mean_ci, save_figure, write_table
+
+ROWS = [{"family": "qwen2_vl", "acc": 0.5, "n": 10}, {"family": "llava_onevision", "acc": 0.25, "n": None}]
+
+
+def test_write_table_three_formats_with_source(tmp_path):
+    paths = write_table(ROWS, tmp_path / "t", caption="Acc & co", source="results/x.json")
+    assert set(paths) == {"csv", "md", "tex"}
+    csv = paths["csv"].read_text().splitlines()
+    assert csv[0] == "family,acc,n" and csv[1] == "qwen2_vl,0.5000,10" and csv[2] == "llava_onevision,0.2500,"
+    md = paths["md"].read_text()
+    assert "| qwen2_vl | 0.5 | 10 |" in md and "Source: results/x.json" in md and "–" in md
+    tex = paths["tex"].read_text()
+    assert r"Acc \& co" in tex and r"qwen2\_vl" in tex and r"\toprule" in tex
+
+
+def test_write_table_is_byte_identical_on_rerun(tmp_path):
+    a = write_table(ROWS, tmp_path / "a")
+    b = write_table(ROWS, tmp_path / "b")
+    for ext in a:
+        assert a[ext].read_bytes() == b[ext].read_bytes()
+
+
+def test_empty_table_is_an_error(tmp_path):
+    with pytest.raises(ValueError, match="no rows"):
+        write_table([], tmp_path / "t")
+
+
+def test_figures_are_byte_identical_on_rerun(tmp_path):
+    outs = []
+    for name in ("a", "b"):
+        fig, ax = plt.subplots(figsize=(2, 2))
+        ax.plot([0, 1], [1, 0])
+        outs.append(save_figure(fig, tmp_path / name))
+        plt.close(fig)
+    for ext in ("pdf", "png"):
+        assert outs[0][ext].read_bytes() == outs[1][ext].read_bytes()
+
+
+def test_format_mean_ci():
+    assert format_mean_ci(50.0, 40.0, 60.0) == "50.0 ± 10.0"
+    assert format_mean_ci(None, None, None) == "–"

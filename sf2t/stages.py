@@ -1,0 +1,110 @@
+"""Reuse a finished stage when its inputs are unchanged.
+
+A stage (generate a world, pretrain a base, fine-tune, evaluate) writes into its own folder
+and, when it finishes, a ``stage.json`` with the fingerprint of its inputs: the config, the
+content of the input files and folders it names, and the package version. Running it again
+with the same fingerprint returns the recorded outputs at once; a different fingerprint
+means the old outputs are stale, so they are moved aside (never silently overwritten) and
+the stage runs again. A stage that was killed midway has no ``stage.json`` yet and simply
+runs again; the training and evaluation code resume from their own checkpoints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sf2t import __version__
+
+MARKER = "stage.json"
+
+
+def _hash_path(path: Path, h) -> None:
+    if path.is_file():
+        h.update(b"F" + path.name.encode())
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    elif path.is_dir():
+        for child in sorted(p for p in path.rglob("*") if p.is_file() and p.name != MARKER):
+            h.update(b"D" + str(child.relative_to(path)).encode())
+            _hash_path(child, h)
+    else:
+        raise FileNotFoundError(f"stage input {path} does not exist")
+
+
+def fingerprint(inputs: dict[str, Any]) -> str:
+    """SHA-256 of the inputs: plain values as canonical JSON; `Path` values by the content
+    of the file or folder they name (so a changed video or checkpoint changes the print)."""
+    h = hashlib.sha256()
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, Path):
+            sub = hashlib.sha256()
+            _hash_path(value, sub)
+            return {"__path_sha256__": sub.hexdigest()}
+        if isinstance(value, dict):
+            return {str(k): walk(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [walk(v) for v in value]
+        return value
+
+    h.update(json.dumps({"inputs": walk(inputs), "sf2t": __version__}, sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def read_marker(out_dir: str | os.PathLike) -> dict[str, Any] | None:
+    marker = Path(out_dir) / MARKER
+    if not marker.is_file():
+        return None
+    try:
+        return json.loads(marker.read_text())
+    except json.JSONDecodeError:
+        return None
+
+
+def run_stage(
+    name: str,
+    out_dir: str | os.PathLike,
+    inputs: dict[str, Any],
+    build: Callable[[Path], dict[str, Any]],
+    force: bool = False,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Run ``build(out_dir) -> outputs`` unless a finished run with the same inputs exists.
+
+    Returns the outputs dict (JSON-serialisable) recorded in ``stage.json``.
+    """
+    out = Path(out_dir)
+    fp = fingerprint(inputs)
+    marker = read_marker(out)
+    if marker and marker.get("fingerprint") == fp and not force:
+        log(f"[{name}] reusing finished stage in {out} (inputs unchanged)")
+        return marker["outputs"]
+    if marker and out.exists():
+        aside = out.with_name(f"{out.name}.stale-{marker.get('fingerprint', 'unknown')[:10]}")
+        if aside.exists():
+            shutil.rmtree(aside)
+        out.rename(aside)
+        why = "forced rerun" if force and marker.get("fingerprint") == fp else "inputs changed"
+        log(f"[{name}] {why}: previous outputs moved to {aside}")
+    out.mkdir(parents=True, exist_ok=True)
+    log(f"[{name}] running in {out}")
+    t0 = time.perf_counter()
+    outputs = build(out)
+    record = {
+        "stage": name,
+        "fingerprint": fp,
+        "seconds": round(time.perf_counter() - t0, 3),
+        "outputs": outputs,
+    }
+    tmp = out / (MARKER + ".tmp")
+    tmp.write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
+    os.replace(tmp, out / MARKER)
+    return outputs

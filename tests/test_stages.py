@@ -1,0 +1,64 @@
+"""Stages are reused when their inputs are unchanged and rerun, keeping the old outputs
+aside, when they change."""
+
+from pathlib import Path
+
+from sf2t.stages import fingerprint, read_marker, run_stage
+
+
+def _builder(calls):
+    def build(out: Path):
+        calls.append(out)
+        (out / "result.txt").write_text(str(len(calls)))
+        return {"n": len(calls)}
+
+    return build
+
+
+def test_same_inputs_reuse(tmp_path):
+    calls = []
+    data = tmp_path / "data.txt"
+    data.write_text("a")
+    inputs = {"lr": 0.1, "data": data}
+    first = run_stage("s", tmp_path / "out", inputs, _builder(calls), log=lambda m: None)
+    second = run_stage("s", tmp_path / "out", inputs, _builder(calls), log=lambda m: None)
+    assert first == second == {"n": 1} and len(calls) == 1
+    assert read_marker(tmp_path / "out")["outputs"] == {"n": 1}
+
+
+def test_changed_file_content_reruns_and_keeps_old_outputs(tmp_path):
+    calls = []
+    data = tmp_path / "data.txt"
+    data.write_text("a")
+    run_stage("s", tmp_path / "out", {"data": data}, _builder(calls), log=lambda m: None)
+    data.write_text("b")
+    messages = []
+    out = run_stage("s", tmp_path / "out", {"data": data}, _builder(calls), log=messages.append)
+    assert out == {"n": 2}
+    stale = [p for p in tmp_path.iterdir() if p.name.startswith("out.stale-")]
+    assert len(stale) == 1 and (stale[0] / "result.txt").read_text() == "1"
+    assert any("inputs changed" in m for m in messages)
+
+
+def test_killed_stage_has_no_marker_and_reruns(tmp_path):
+    def boom(out):
+        (out / "partial").write_text("x")
+        raise KeyboardInterrupt
+
+    try:
+        run_stage("s", tmp_path / "out", {"a": 1}, boom, log=lambda m: None)
+    except KeyboardInterrupt:
+        pass
+    assert read_marker(tmp_path / "out") is None
+    calls = []
+    assert run_stage("s", tmp_path / "out", {"a": 1}, _builder(calls), log=lambda m: None) == {"n": 1}
+
+
+def test_fingerprint_depends_on_folder_content(tmp_path):
+    folder = tmp_path / "ckpt"
+    folder.mkdir()
+    (folder / "w.bin").write_bytes(b"1")
+    a = fingerprint({"base": folder})
+    (folder / "w.bin").write_bytes(b"2")
+    assert fingerprint({"base": folder}) != a
+    assert fingerprint({"x": [1, 2]}) == fingerprint({"x": (1, 2)})

@@ -3,7 +3,7 @@ aside, when they change."""
 
 from pathlib import Path
 
-from sf2t.stages import fingerprint, read_marker, run_stage
+from sf2t.stage_cache import fingerprint, read_marker, run_stage
 
 
 def _builder(calls):

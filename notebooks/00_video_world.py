@@ -40,6 +40,8 @@
 # %% tags=["parameters"]
 repo_root = None  # resolved below: the first ancestor of the working directory with a pyproject.toml
 out_dir = None  # where the demo clips go; None = a fresh temporary folder
+results_dir = None  # None: <repo>/results (the reproduce test points it at a temporary folder)
+paper_dir = None  # None: <repo>/paper
 profile = "mini"  # set by `nox -s reproduce`; this notebook is equally cheap under every profile
 size = 112  # frame width and height (pixels)
 num_frames = 32
@@ -66,7 +68,7 @@ sys.path.insert(0, str(root))
 from sf2t import synth  # noqa: E402
 from sf2t.video import PLAYBACK_SPEEDS, load_clip, read_frames, sample_indices, speed_indices  # noqa: E402
 
-figures = root / "paper" / "figures"
+figures = (Path(paper_dir) if paper_dir else root / "paper") / "figures"
 figures.mkdir(parents=True, exist_ok=True)
 world = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="sf2t_world_demo_"))
 

@@ -48,6 +48,9 @@
 
 # %% tags=["parameters"]
 repo_root = None  # resolved below: the first ancestor of the working directory with a pyproject.toml
+results_dir = None  # None: <repo>/results (the reproduce test points it at a temporary folder)
+paper_dir = None  # None: <repo>/paper
+profile = "mini"  # set by `nox -s reproduce`; this notebook is equally cheap under every profile
 n_clips = 12  # synthetic clips to generate
 n_samples = 1000  # samples drawn for the statistics
 frames_per_clip = 32  # frames decoded once per clip, shared by all tasks
@@ -86,7 +89,7 @@ from sf2t.tasks import (  # noqa: E402
 )
 from sf2t.transforms import materialize  # noqa: E402
 
-figures = root / "paper" / "figures"
+figures = (Path(paper_dir) if paper_dir else root / "paper") / "figures"
 figures.mkdir(parents=True, exist_ok=True)
 work = Path(tempfile.mkdtemp(prefix="sf2t-nb01-"))
 

@@ -41,6 +41,8 @@
 
 # %% tags=["parameters"]
 repo_root = None  # resolved below: the first ancestor of the working directory with a pyproject.toml
+results_dir = None  # None: <repo>/results (the reproduce test points it at a temporary folder)
+paper_dir = None  # None: <repo>/paper
 profile = "mini"  # quick | mini | full | paper (set by `nox -s reproduce`)
 n_videos = None  # None: the profile's value (mini: 120 videos, the paper's 25 questions per video)
 questions_per_video = None
@@ -105,9 +107,11 @@ n_videos = n_videos or P["n_videos"]
 questions_per_video = questions_per_video or P["questions_per_video"]
 models = P["models"] if models is None else list(models)
 eval_per_category = P["eval_per_category"] if eval_per_category is None else eval_per_category
-work = Path(work_dir) if work_dir else root / "results" / "cache" / "finevidbench" / profile
-runs = root / "results" / "finevidbench" / profile
-tables, figures = root / "paper" / "tables", root / "paper" / "figures"
+results_root = Path(results_dir) if results_dir else root / "results"
+paper_root = Path(paper_dir) if paper_dir else root / "paper"
+work = Path(work_dir) if work_dir else results_root / "cache" / "finevidbench" / profile
+runs = results_root / "finevidbench" / profile
+tables, figures = paper_root / "tables", paper_root / "figures"
 print(f"profile {profile}: {n_videos} videos x {questions_per_video} questions; models {models}")
 
 # %% [markdown]

@@ -356,3 +356,19 @@ def test_larger_frames_for_experiments(family):
     batch = llm.encode([frames, frames], [PROMPT, PROMPT], ["A", "B"], numbered=[False, True])
     assert torch.isfinite(llm.loss(batch))
     assert frames_for(llm).image_size == 112
+
+
+def test_fan_in_init_is_the_default_and_scales_weights_by_fan_in():
+    """Small widths need N(0, 1/fan_in): HF's N(0, 0.02^2) left tiny models blind to the video."""
+    from sf2t.models import tiny as make_tiny
+
+    fan_in = make_tiny("qwen2_vl", seed=0)
+    hf = make_tiny("qwen2_vl", seed=0, init="hf")
+    name, layer = next((n, m) for n, m in fan_in.model.named_modules() if n.endswith("q_proj"))
+    expected = layer.weight.shape[1] ** -0.5
+    assert abs(float(layer.weight.std()) - expected) < 0.25 * expected
+    assert abs(float(dict(hf.model.named_modules())[name].weight.std()) - 0.02) < 0.01
+    again = make_tiny("qwen2_vl", seed=0)
+    assert all(torch.equal(a, b) for a, b in zip(fan_in.model.parameters(), again.model.parameters(), strict=True))
+    with pytest.raises(ValueError, match="unknown init"):
+        make_tiny("qwen2_vl", init="xavier")

@@ -143,12 +143,19 @@ MINI = {
 }
 
 
-def tiny(family: str, seed: int = 0, **size) -> VideoLLM:
+INITS = ("fan_in", "hf")
+
+
+def tiny(family: str, seed: int = 0, init: str = "fan_in", **size) -> VideoLLM:
     """A small random `family` model with its real processor, deterministic given `seed`.
 
     Keyword arguments are `TinySize` fields (e.g. ``hidden_size=256, num_layers=4`` for ~2.5 M
-    parameters); ``size="mini"`` selects that preset.
+    parameters); ``size="mini"`` selects that preset. ``init="fan_in"`` (default) redraws linear
+    and convolution weights for small widths (see `_fan_in_init`); ``init="hf"`` keeps the
+    Hugging Face initialisation.
     """
+    if init not in INITS:
+        raise ValueError(f"unknown init {init!r}; choose one of {INITS}")
     spec = get_family(family)
     preset = size.pop("size", None)
     if preset is not None:
@@ -167,10 +174,30 @@ def tiny(family: str, seed: int = 0, **size) -> VideoLLM:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = model_class(config)
+        if init == "fan_in":
+            _fan_in_init(model)
     model.eval()
     llm = VideoLLM(spec, model, processor)
     llm.image_size = dims.image_size
     return llm
+
+
+def _fan_in_init(model) -> None:
+    """Redraw every Linear/Conv weight from N(0, 1/fan_in) and zero its bias (embeddings and norms
+    keep their defaults).
+
+    Why: the Hugging Face default N(0, 0.02²) is scaled for models thousands of units wide. At
+    widths 64-256 each attention/MLP block then adds only a few per cent to the residual stream,
+    so the answer position hardly sees the video tokens, and a random tiny model sat at chance even
+    on the colour of a single object (9 of 9 runs within 200-270 steps); with this initialisation
+    colour reached 91-95% on held-out videos after 150-175 steps (measured while tuning the base).
+    """
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, torch.nn.Linear | torch.nn.Conv2d | torch.nn.Conv3d):
+                module.weight.normal_(0.0, module.weight[0].numel() ** -0.5)
+                if module.bias is not None:
+                    module.bias.zero_()
 
 
 def _special_ids(tokenizer) -> dict[str, int]:

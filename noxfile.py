@@ -11,7 +11,10 @@ Every dependency comes from ``pyproject.toml`` (the package, its extras, and
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import time
 import tomllib
 from pathlib import Path
 
@@ -113,9 +116,11 @@ def reproduce(session: nox.Session) -> None:
             session.error(f"no notebook matches {selected}")
     EXECUTED.mkdir(parents=True, exist_ok=True)
     tmp = Path(session.create_tmp())
+    seconds: dict[str, float] = {}
     for py in books:
         converted = tmp / py.with_suffix(".ipynb").name
         session.run("jupytext", "--to", "ipynb", "--output", str(converted), str(py))
+        t0 = time.perf_counter()
         session.run(
             "papermill",
             str(converted),
@@ -129,3 +134,19 @@ def reproduce(session: nox.Session) -> None:
             profile,
             env=env,
         )
+        seconds[py.stem] = round(time.perf_counter() - t0, 1)
+    _record_times(profile, seconds)
+
+
+def _record_times(profile: str, seconds: dict[str, float]) -> None:
+    """Wall time per notebook of this reproduce run, kept per profile in results/perf/reproduce.json."""
+    perf = ROOT / "results" / "perf" / "reproduce.json"
+    record = json.loads(perf.read_text()) if perf.is_file() else {}
+    record[profile] = {
+        "seconds_per_notebook": seconds,
+        "total_s": round(sum(seconds.values()), 1),
+        "cpus": os.cpu_count(),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    perf.parent.mkdir(parents=True, exist_ok=True)
+    perf.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")

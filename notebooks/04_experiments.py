@@ -1,0 +1,128 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 04 · The experiment: base, SFT, SF²T and SFT+SF²T on FineVidBench-mini
+#
+# The paper (Hu et al., CVPR 2025) fine-tunes several Video-LLMs with SF²T, its self-supervised fragment
+# tasks, and reports that SF²T improves them on FineVidBench and complements supervised fine-tuning (SFT).
+# This notebook runs the **same design on our synthetic world** (design.md §5), with every choice ours:
+#
+# 1. **Worlds**: training (unlabelled), labelled (SFT), held-out labelled (the base's competence) and
+#    benchmark videos, from disjoint seed ranges (checked).
+# 2. **A base per family**: a tiny random model of each Video-LLM family learns *coarse* captions of the
+#    world (which object, roughly what happens), standing in for a pretrained Video-LLM.
+#    **Competence gate**: if a base cannot answer those coarse questions on held-out videos, every later
+#    number is meaningless, so the experiment stops here with a message (threshold in the profile).
+# 3. **Four settings** per family and seed: *base*; *SFT* on a small labelled set of scene-level questions
+#    (label-scarce, on labelled-split videos only); *SF²T* on fragment tasks built from unlabelled training
+#    videos only; *SFT+SF²T*, one LoRA run on both (mixture ratio in the profile).
+# 4. **Leakage check**: no record of any training file (base captions, SFT, SF²T) names a benchmark video.
+# 5. **Evaluation** of every model on the same FineVidBench-mini items (letter scoring), the
+#    **leave-one-task-out ablation** of SF²T on one family, and accuracy against the **number of frames**
+#    and the **playback speed** (from the benchmark's frame-count and speed variants).
+#
+# Every knob (families, seeds, sizes, the base recipe per family, steps, LoRA, the gate) is in one profile
+# file, `configs/experiment/<profile>.json`; the orchestration is `sf2t.experiment`. Finished stages are
+# reused when their inputs are unchanged (`sf2t.stage_cache`). Results go to
+# `results/experiment/<profile>/`; notebook 05 turns them into `paper/`.
+
+# %% tags=["parameters"]
+repo_root = None  # resolved below: the first ancestor of the working directory with a pyproject.toml
+results_dir = None  # None: <repo>/results
+paper_dir = None  # unused here (notebook 05 writes paper/); accepted so every notebook takes the same parameters
+profile = "mini"  # quick | mini | full | paper, or a path to a profile JSON file
+overrides = {}  # dotted profile keys, e.g. {"base.default.steps": 600, "competence_gate.on_fail": "warn"}
+workers = None  # None: the profile's value (parallel processes, one torch thread each)
+
+# %%
+import json
+import sys
+import time
+from pathlib import Path
+
+root = Path(repo_root) if repo_root else next(
+    p for p in [Path.cwd(), *Path.cwd().parents] if (p / "pyproject.toml").exists()
+)
+sys.path.insert(0, str(root))
+
+import torch  # noqa: E402  (loaded before decord: the other order crashes torch)
+
+from sf2t.experiment import load_profile, plan_runs  # noqa: E402
+from sf2t.experiment.runner import CompetenceError, Paths, run_experiment  # noqa: E402
+
+results_root = Path(results_dir) if results_dir else root / "results"
+P = load_profile(profile, {**dict(overrides), **({"workers": workers} if workers else {})})
+torch.set_num_threads(P.torch_threads)
+print(f"profile {P.name} ({P.source}): {P.note}")
+
+# %% [markdown]
+# ## The plan
+#
+# One base per family (one checkpoint, as a pretrained model is one thing), and one fine-tune per
+# (family, setting, seed): the seed changes the LoRA initialisation, the data order, which SFT questions are
+# drawn and which fragment-task samples are made.
+
+# %%
+runs = plan_runs(P)
+for family in P.families:
+    print(f"{family:18s} base recipe {json.dumps(P.base_recipe(family), sort_keys=True)}")
+    print(f"{'':18s} seeds {P.seeds_for(family)}; runs {sum(r.family == family for r in runs)}")
+print(f"ablation: {P.ablation}; {len(runs)} runs in all; competence gate {P.competence_gate['min_accuracy']} "
+      f"(on fail: {P.competence_gate['on_fail']})")
+
+# %% [markdown]
+# ## Run it
+#
+# Stages already finished with the same inputs are reused; a changed input (a profile value, a video, a
+# checkpoint) reruns that stage and everything after it. If a base falls short of the competence gate, the
+# run stops here with the reason.
+
+# %%
+t0 = time.perf_counter()
+try:
+    summary = run_experiment(P, results_root)
+except CompetenceError as exc:
+    raise SystemExit(f"STOPPED at the competence gate.\n{exc}") from None
+elapsed = time.perf_counter() - t0
+paths = Paths.under(results_root, P.name)
+print(f"done in {elapsed:.0f} s; results in {paths.results}")
+
+# %% [markdown]
+# ## What came out
+#
+# The base's competence on held-out coarse questions, and the overall accuracy of every setting (mean
+# over seeds, 95% interval). Notebook 05 makes the paper's tables and figures from these files.
+
+# %%
+gate = summary["gate"]
+for family, comp in gate["competence"].items():
+    print(family, {k: {m: round(v[m], 3) for m in ("accuracy", "balanced_accuracy", "chance") if m in v}
+                   for k, v in comp.items()})
+print("competence gate", "passed" if gate["passed"] else "NOT passed", f"({gate['metric']} >= {gate['min_accuracy']})")
+if not gate["passed"]:
+    print("WARNING: a base is below the competence gate; these numbers only show that the pipeline runs.")
+for row in summary["main"]:
+    if row["level"] == "all":
+        print(f"{row['family']:18s} {row['setting']:24s} {row['mean']:.3f} "
+              f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}] ({row['n_seeds']} seed(s), {row['n_items']} items)")
+
+# %%
+for row in summary["comparisons"]:
+    if row["level"] == "all":
+        print(f"{row['family']:18s} {row['a']:9s} - {row['b']:5s}: {row['diff']:+.3f} "
+              f"[{row['diff_ci_low']:+.3f}, {row['diff_ci_high']:+.3f}], p = {row['p_value']:.4f}")
+leak = json.loads((paths.results / "leakage.json").read_text())
+print(f"leakage: {sum(leak['records_checked'].values())} training records checked, {leak['leaks']} on bench videos")

@@ -1,0 +1,255 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 05 · The paper's tables and figures, from our results
+#
+# This notebook reads **only** `results/experiment/<profile>/` (written by notebook 04) and writes
+# `paper/tables/` (CSV, Markdown, LaTeX) and `paper/figures/` (PDF, PNG) with `sf2t.report`. It imports no
+# model, training or evaluation code, so every number in `paper/` is one our runs wrote. We do not know the
+# paper's own values and never fill them in: each artifact reconstructs the *kind* of result the paper
+# reports, on our synthetic world (see `paper/README.md`).
+#
+# | artifact | reconstructs |
+# |---|---|
+# | `tables/experiment_bench_stats` | the benchmark statistics (of the benchmark the experiment used) |
+# | `tables/base_competence` | (ours) the competence gate: coarse-question accuracy of each base |
+# | `tables/main_results` | the main table: every family and setting, per level and category, mean ± 95% CI |
+# | `tables/sft_sf2t_comparison` | SFT vs SF²T vs SFT+SF²T, with paired tests of the differences |
+# | `tables/ablation_leave_one_task_out` | the ablation of SF²T's five tasks |
+# | `figures/sf2t_per_category` | Figure 1: each family with and without SF²T, per category |
+# | `figures/accuracy_vs_frames`, `figures/accuracy_vs_speed` | robustness to frame count and playback speed |
+
+# %% tags=["parameters"]
+repo_root = None  # resolved below: the first ancestor of the working directory with a pyproject.toml
+results_dir = None  # None: <repo>/results
+paper_dir = None  # None: <repo>/paper
+profile = "mini"  # which results/experiment/<profile>/ to report
+
+# %%
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+root = Path(repo_root) if repo_root else next(
+    p for p in [Path.cwd(), *Path.cwd().parents] if (p / "pyproject.toml").exists()
+)
+sys.path.insert(0, str(root))
+
+from sf2t.report import format_mean_ci, format_value, read_json, save_figure, write_table  # noqa: E402
+
+results = (Path(results_dir) if results_dir else root / "results") / "experiment" / profile
+paper = Path(paper_dir) if paper_dir else root / "paper"
+tables, figures = paper / "tables", paper / "figures"
+S = read_json(results / "summary.json")
+stats = read_json(results / "bench_stats.json")
+SOURCE = f"results/experiment/{profile}/summary.json (notebooks/04_experiments.py, profile {profile})"
+SETTING_NAMES = {"base": "base", "sft": "SFT", "sf2t": "SF²T", "sft_sf2t": "SFT+SF²T"}
+CATEGORIES = [r["category"] for r in S["baselines"] if r["category"] != "all"]
+warning = "" if S["gate"]["passed"] else (
+    " SMOKE TEST ONLY: a base model is below the competence gate, so these numbers show that the pipeline "
+    "runs and nothing about SF²T.")
+print(f"profile {profile}: families {S['families']}, {S['n_items']} items per run.{warning}")
+
+
+def pct(x):
+    return None if x is None else 100 * x
+
+
+def mean_ci(row):
+    return format_mean_ci(pct(row["mean"]), pct(row["ci_low"]), pct(row["ci_high"]))
+
+
+def setting_name(arm):
+    return SETTING_NAMES.get(arm, arm.replace("sf2t-no_", "SF²T − "))
+
+
+# %% [markdown]
+# ## Benchmark statistics and the base's competence
+
+# %%
+rows = [{"level": r["level"], "category": r["category"], "videos": r["videos"], "questions (built)": r["questions"],
+         "questions (evaluated)": e["questions"]}
+        for r, e in zip(stats["built"], stats["evaluated"], strict=True)]
+write_table(rows, tables / "experiment_bench_stats", source=SOURCE.replace("summary", "bench_stats"),
+            caption=f"FineVidBench-mini as used by the experiment ({profile} profile): videos and questions per "
+                    "level and category, built and evaluated per run (our synthetic reconstruction).")
+gate = S["gate"]
+rows = []
+for family, comp in gate["competence"].items():
+    for kind, c in comp.items():
+        rows.append({"family": family, "question kind": kind, "accuracy (%)": pct(c["accuracy"]),
+                     "balanced accuracy (%)": pct(c.get("balanced_accuracy")), "chance (%)": pct(c["chance"]),
+                     "majority class (%)": pct(c.get("majority_share")),
+                     f"required {gate.get('metric', 'accuracy').replace('_', ' ')} (%)":
+                         pct(gate["min_accuracy"].get(kind)),
+                     "held-out questions": c["n"]})
+write_table(rows, tables / "base_competence", source=SOURCE.replace("summary", "competence"),
+            caption="Competence gate (ours): each base's letter-scoring accuracy on coarse questions about held-out "
+                    "videos (balanced: the mean over answer classes); the experiment stops when a base is below "
+                    f"the required value.{warning}")
+print("\n".join(str(r) for r in rows))
+
+# %% [markdown]
+# ## The main table
+#
+# Accuracy (%) of every family and setting: overall, per level and per category, mean over fine-tuning seeds
+# ± half the 95% interval (Student t over seeds; for a single run, the bootstrap over items).
+
+# %%
+groups = [("all", "all"), ("scene", "all"), ("fragment", "all")] + [
+    (r["level"], r["category"]) for r in S["baselines"] if r["category"] != "all"]
+cells = {(r["family"], r["setting"], r["level"], r["category"]): r for r in S["main"]}
+main_rows = []
+for family in S["families"]:
+    for arm in S["settings"]:
+        if (family, arm, "all", "all") not in cells:
+            continue
+        first = cells[(family, arm, "all", "all")]
+        row = {"family": family, "setting": setting_name(arm), "seeds": first["n_seeds"]}
+        for level, category in groups:
+            label = "overall" if level == "all" else (level if category == "all" else category)
+            cell = cells.get((family, arm, level, category))
+            row[label] = mean_ci(cell) if cell else None
+        main_rows.append(row)
+base_row = {"family": "chance (random)", "setting": "", "seeds": None}
+for r in S["baselines"]:
+    label = "overall" if r["level"] == "all" else (r["level"] if r["category"] == "all" else r["category"])
+    base_row[label] = format_value(pct(r["random"]))
+main_rows.append(base_row)
+write_table(main_rows, tables / "main_results", source=SOURCE,
+            caption=f"Accuracy (%) on FineVidBench-mini, {S['n_items']} questions per run, mean ± 95% CI over "
+                    "fine-tuning seeds (one base per family). Our synthetic reconstruction of the paper's main "
+                    f"comparison; no value is the paper's.{warning}")
+print("\n".join(str(r) for r in main_rows))
+
+# %% [markdown]
+# ## SFT, SF²T and SFT+SF²T
+#
+# Each difference is paired item by item (and seed by seed where both arms have seeds): the mean difference
+# in accuracy, its bootstrap 95% interval over items, and a two-sided sign-flip permutation p-value.
+# "all families" pools the items of every family.
+
+# %%
+comp_rows = []
+for r in S["comparisons"]:
+    comp_rows.append({"family": r["family"], "level": r["level"],
+                      "comparison": f"{setting_name(r['a'])} − {setting_name(r['b'])}",
+                      "A (%)": pct(r["mean_a"]), "B (%)": pct(r["mean_b"]),
+                      "Δ (pp) [95% CI]": f"{pct(r['diff']):+.1f} [{pct(r['diff_ci_low']):+.1f}, "
+                                         f"{pct(r['diff_ci_high']):+.1f}]",
+                      "p (sign flip)": format_value(r["p_value"], 4), "items": r["n_items"],
+                      "seeds": ",".join(str(s) for s in r["n_seeds"])})
+write_table(comp_rows, tables / "sft_sf2t_comparison", source=SOURCE,
+            caption="SFT (few labels), SF²T (no labels) and SFT+SF²T against the base and each other: paired "
+                    f"differences in accuracy (percentage points) with sign-flip permutation tests.{warning}")
+for r in comp_rows:
+    if r["level"] == "all":
+        print(r)
+
+# %% [markdown]
+# ## Leave-one-task-out ablation
+
+# %%
+abl_rows = []
+for r in S["ablation"]:
+    abl_rows.append({"family": r["family"], "setting": setting_name(r["setting"]), "level": r["level"],
+                     "seeds": r["n_seeds"], "accuracy (%)": mean_ci(r),
+                     "Δ vs full SF²T (pp)": None if "diff_vs_full" not in r else
+                     f"{pct(r['diff_vs_full']):+.1f} [{pct(r['diff_ci_low']):+.1f}, {pct(r['diff_ci_high']):+.1f}]",
+                     "p (sign flip)": None if "p_value" not in r else format_value(r["p_value"], 4)})
+if abl_rows:
+    write_table(abl_rows, tables / "ablation_leave_one_task_out", source=SOURCE,
+                caption="SF²T without one of its five fragment tasks, against SF²T with all five (same seeds, "
+                        f"paired over items).{warning}")
+    for r in abl_rows:
+        if r["level"] == "all":
+            print(r)
+
+# %% [markdown]
+# ## Figure 1: each family with and without SF²T, per category
+
+# %%
+colours = {"base": "#9E9E9E", "sft": "#4C72B0", "sf2t": "#DD8452", "sft_sf2t": "#55A868"}
+shown = [a for a in ("base", "sf2t") if a in S["settings"]]
+fig, axes = plt.subplots(len(S["families"]), 1, figsize=(11, 2.4 * len(S["families"])), sharex=True, squeeze=False)
+x = np.arange(len(CATEGORIES))
+width = 0.8 / len(shown)
+chance = [next(r["random"] for r in S["baselines"] if r["category"] == c) for c in CATEGORIES]
+for ax, family in zip(axes[:, 0], S["families"], strict=True):
+    for k, arm in enumerate(shown):
+        cs = [cells.get((family, arm, "scene" if c in ("Action", "Effect", "Speed") else "fragment", c))
+              for c in CATEGORIES]
+        means = [pct(c["mean"]) if c else np.nan for c in cs]
+        err = [[pct(c["mean"] - c["ci_low"]) if c else 0 for c in cs], [pct(c["ci_high"] - c["mean"]) if c else 0
+                                                                        for c in cs]]
+        ax.bar(x + (k - (len(shown) - 1) / 2) * width, means, width, yerr=err, capsize=2, color=colours[arm],
+               label=setting_name(arm))
+    ax.step(np.r_[x - 0.5, x[-1] + 0.5], pct(np.r_[chance, chance[-1]]), where="post", color="k", lw=0.8,
+            ls="--", label="chance")
+    ax.set_ylabel(f"{family}\naccuracy (%)", fontsize=8)
+    ax.set_ylim(0, 100)
+    ax.spines[["top", "right"]].set_visible(False)
+axes[0, 0].legend(ncol=3, fontsize=8, loc="upper right")
+axes[-1, 0].set_xticks(x, CATEGORIES, rotation=20, fontsize=8)
+fig.suptitle(f"FineVidBench-mini per category, with and without SF²T ({profile} profile; mean ± 95% CI)"
+             + ("\n" + warning.strip() if warning else ""), fontsize=9)
+save_figure(fig, figures / "sf2t_per_category")
+plt.close(fig)
+
+# %% [markdown]
+# ## Accuracy against the number of frames and the playback speed
+#
+# Scene-level questions asked about the same videos with 4, 8 or 16 frames (Action and Effect), and Action
+# questions whose frames are shown at 0.5×–4× playback speed (the benchmark's variants).
+
+
+# %%
+def curve_figure(key, xlabel, stem, log_x=False):
+    rows = S["sweeps"][key]
+    fams = S["families"]
+    fig, axes = plt.subplots(1, len(fams), figsize=(3.2 * len(fams), 2.8), sharey=True, squeeze=False)
+    for ax, family in zip(axes[0], fams, strict=True):
+        for arm in S["settings"]:
+            pts = sorted((r for r in rows if r["family"] == family and r["setting"] == arm), key=lambda r: r[key])
+            if not pts:
+                continue
+            xs = [r[key] for r in pts]
+            err = [[pct(r["mean"] - r["ci_low"]) for r in pts], [pct(r["ci_high"] - r["mean"]) for r in pts]]
+            ax.errorbar(xs, [pct(r["mean"]) for r in pts], yerr=err, marker="o", ms=3, capsize=2, lw=1,
+                        color=colours[arm], label=setting_name(arm))
+        ax.set_title(family, fontsize=9)
+        ax.set_xlabel(xlabel, fontsize=8)
+        if log_x:
+            ax.set_xscale("log", base=2)
+        ax.set_xticks(sorted({r[key] for r in rows}), [f"{v:g}" for v in sorted({r[key] for r in rows})])
+        ax.set_ylim(0, 100)
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[0, 0].set_ylabel("accuracy (%)")
+    axes[0, -1].legend(fontsize=7)
+    if warning:
+        fig.suptitle(warning.strip(), fontsize=8, y=1.04)
+    save_figure(fig, figures / stem)
+    plt.close(fig)
+
+
+curve_figure("n_frames", "frames shown", "accuracy_vs_frames", log_x=True)
+curve_figure("speed", "playback speed (×)", "accuracy_vs_speed", log_x=True)
+print("written:", sorted(p.name for p in tables.glob("*")), sorted(p.name for p in figures.glob("*")))

@@ -1,0 +1,228 @@
+"""The experiment's configuration: one validated `Profile` per scale, read from
+``configs/experiment/<name>.json``.
+
+Everything the experiment chooses lives here and nowhere in code: families, seeds, world sizes and
+difficulty, benchmark size, the **base recipe per family** (model size, schedule, curriculum: an open
+research knob, plugged in by editing the ``base`` block), the competence gate, SFT / SF²T data and
+LoRA settings, the ablation family, and the frame counts and playback speeds swept. A profile file
+names only what differs from its ``extends`` parent, and `load_profile` takes further overrides
+(dotted keys), so a notebook or a test can change one knob without a new file.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SETTINGS = ("base", "sft", "sf2t", "sft_sf2t")
+TASKS = ("counting", "consistency", "localization", "disorder", "rearrangement")
+GATE_ACTIONS = ("stop", "warn")
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs" / "experiment"
+
+
+class ProfileError(ValueError):
+    """A profile that cannot run; the message names the file and every problem."""
+
+
+@dataclass
+class Profile:
+    """One scale of the experiment (quick | mini | full | paper, or a user's file)."""
+
+    name: str
+    families: list[str]
+    seeds: list[int]  # fine-tuning seeds for every family
+    seeds_per_family: dict[str, list[int]] = field(default_factory=dict)  # overrides `seeds` per family
+    settings: list[str] = field(default_factory=lambda: list(SETTINGS))
+    world: dict[str, Any] = field(default_factory=dict)  # sf2t.synth.WorldConfig fields
+    world_seed: int = 0  # run seed of every split's world (splits own disjoint seed ranges)
+    videos: dict[str, int] = field(default_factory=dict)  # train, labelled, heldout, bench
+    bench: dict[str, Any] = field(default_factory=dict)  # questions_per_video, eval_per_category, frame_counts, speeds
+    base: dict[str, Any] = field(default_factory=dict)  # {"default": recipe, "families": {family: overrides}}
+    competence_gate: dict[str, Any] = field(default_factory=dict)  # {"min_accuracy": {kind: acc}, "on_fail": ...}
+    sft: dict[str, Any] = field(default_factory=dict)  # records_per_video, categories
+    sf2t: dict[str, Any] = field(default_factory=dict)  # n_samples, mix, frames_per_clip
+    finetune: dict[str, Any] = field(default_factory=dict)  # TrainConfig overrides shared by every arm
+    sft_sf2t_ratio: list[float] = field(default_factory=lambda: [1.0, 1.0])  # SFT : SF²T share of the mixture
+    ablation: dict[str, Any] = field(default_factory=dict)  # {"family": str | None, "seeds": [...]}
+    evaluation: dict[str, Any] = field(default_factory=dict)  # batch_size, blind_baseline, n_bootstrap
+    stats: dict[str, Any] = field(default_factory=dict)  # n_permutations, n_bootstrap, seed
+    workers: int = 1  # independent runs in parallel processes (each with one torch thread)
+    torch_threads: int = 1
+    note: str = ""
+    source: str = ""  # the file(s) the profile came from
+
+    # ------------------------------------------------------------------ derived values
+
+    def seeds_for(self, family: str) -> list[int]:
+        return list(self.seeds_per_family.get(family, self.seeds))
+
+    def base_recipe(self, family: str) -> dict[str, Any]:
+        """The base recipe of ``family``: the default, updated by the family's own entries."""
+        recipe = copy.deepcopy(self.base.get("default", {}))
+        recipe.update(copy.deepcopy(self.base.get("families", {}).get(family, {})))
+        return recipe
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+    # ------------------------------------------------------------------ validation
+
+    def validate(self) -> Profile:
+        from sf2t.models.families import FAMILIES
+        from sf2t.synth import WorldConfig
+
+        where = self.source or f"profile {self.name!r}"
+        problems: list[str] = []
+
+        def need(ok: bool, msg: str) -> None:
+            if not ok:
+                problems.append(msg)
+
+        need(bool(self.families), "families is empty")
+        unknown = [f for f in self.families if f not in FAMILIES]
+        need(not unknown, f"unknown families {unknown}; known: {sorted(FAMILIES)}")
+        need(len(set(self.families)) == len(self.families), f"families has duplicates: {self.families}")
+        for fam, seeds in {"(all)": self.seeds, **self.seeds_per_family}.items():
+            need(
+                bool(seeds) and all(isinstance(s, int) and s >= 0 for s in seeds) and len(set(seeds)) == len(seeds),
+                f"seeds of {fam} must be distinct non-negative integers, got {seeds}",
+            )
+        need(set(self.seeds_per_family) <= set(self.families), "seeds_per_family names a family not in families")
+        need(
+            self.settings and set(self.settings) <= set(SETTINGS) and "base" in self.settings,
+            f"settings must include 'base' and come from {SETTINGS}, got {self.settings}",
+        )
+        try:
+            WorldConfig.from_dict(self.world)
+        except (ValueError, TypeError) as exc:
+            problems.append(f"world: {exc}")
+        for split in ("train", "labelled", "heldout", "bench"):
+            n = self.videos.get(split)
+            need(isinstance(n, int) and n >= 1, f"videos.{split} must be a positive integer, got {n!r}")
+        for key in ("questions_per_video", "eval_per_category"):
+            need(isinstance(self.bench.get(key), int), f"bench.{key} must be an integer")
+        for fam in self.families:
+            recipe = self.base_recipe(fam)
+            need(isinstance(recipe.get("steps"), int) or recipe.get("curriculum"), f"base recipe of {fam}: no steps")
+        extra = set(self.base.get("families", {})) - set(FAMILIES)
+        need(not extra, f"base.families names unknown families {sorted(extra)}")
+        gate = self.competence_gate
+        need(gate.get("on_fail") in GATE_ACTIONS, f"competence_gate.on_fail must be one of {GATE_ACTIONS}")
+        need(
+            gate.get("metric", "balanced_accuracy") in ("accuracy", "balanced_accuracy"),
+            "competence_gate.metric must be 'accuracy' or 'balanced_accuracy'",
+        )
+        mins = gate.get("min_accuracy")
+        need(
+            isinstance(mins, dict) and mins and all(isinstance(v, int | float) and 0 <= v <= 1 for v in mins.values()),
+            "competence_gate.min_accuracy must map question kinds (e.g. caption_object) to accuracies in [0, 1]",
+        )
+        need(
+            isinstance(self.sft.get("records_per_video"), int) and self.sft["records_per_video"] >= 1,
+            "sft.records_per_video must be a positive integer",
+        )
+        need(
+            isinstance(self.sf2t.get("n_samples"), int) and self.sf2t["n_samples"] >= 1,
+            "sf2t.n_samples must be a positive integer",
+        )
+        need(
+            len(self.sft_sf2t_ratio) == 2 and all(r > 0 for r in self.sft_sf2t_ratio),
+            "sft_sf2t_ratio must be two positive numbers",
+        )
+        fam = self.ablation.get("family")
+        need(fam is None or fam in self.families, f"ablation.family {fam!r} is not one of the families")
+        need(isinstance(self.workers, int) and self.workers >= 1, "workers must be a positive integer")
+        if problems:
+            raise ProfileError(f"{where}: invalid experiment profile:\n  " + "\n  ".join(problems))
+        return self
+
+
+# ---------------------------------------------------------------------- loading
+
+
+#: Top-level fields a child profile replaces whole instead of merging into its parent's.
+REPLACED_FIELDS = ("seeds_per_family",)
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any], top: bool = True) -> dict[str, Any]:
+    """Deep merge: dicts merge key by key (except `REPLACED_FIELDS`), anything else replaces."""
+    out = copy.deepcopy(base)
+    for key, value in extra.items():
+        if top and key in REPLACED_FIELDS:
+            out[key] = copy.deepcopy(value)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value, top=False)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _read(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list[str]]:
+    if path in seen:
+        raise ProfileError(f"{path}: 'extends' loops back to itself")
+    if not path.is_file():
+        raise ProfileError(f"{path}: no such experiment profile")
+    try:
+        values = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ProfileError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+    if not isinstance(values, dict):
+        raise ProfileError(f"{path}: a profile is a JSON object")
+    values.pop("_comment", None)
+    parent = values.pop("extends", None)
+    if parent is None:
+        return values, [str(path)]
+    parent_path = path.parent / f"{parent}.json"
+    if not parent_path.is_file():  # a user's profile may extend a shipped one
+        parent_path = CONFIG_DIR / f"{parent}.json"
+    parent_values, files = _read(parent_path.resolve(), (*seen, path))
+    return _merge(parent_values, values), [*files, str(path)]
+
+
+def set_dotted(values: dict[str, Any], key: str, value: Any) -> None:
+    """``set_dotted(d, "base.default.steps", 300)`` sets ``d["base"]["default"]["steps"]``."""
+    parts = key.split(".")
+    node = values
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ProfileError(f"override {key!r}: {part!r} is not a mapping")
+    node[parts[-1]] = value
+
+
+def _display(file: str) -> str:
+    """A profile file's name relative to the repository when it lies inside (so the recorded
+    profile, and every stage fingerprint made from it, does not depend on the working directory)."""
+    path, repo = Path(file).resolve(), CONFIG_DIR.parents[1]
+    return path.relative_to(repo).as_posix() if path.is_relative_to(repo) else str(path)
+
+
+def load_profile(
+    name_or_path: str | os.PathLike,
+    overrides: dict[str, Any] | None = None,
+    config_dir: str | os.PathLike | None = None,
+) -> Profile:
+    """The profile ``name`` from ``configs/experiment/<name>.json`` (or a JSON path), with
+    ``overrides`` ({"dotted.key": value}) applied, validated."""
+    text = str(name_or_path)
+    path = Path(text) if text.endswith(".json") else Path(config_dir or CONFIG_DIR) / f"{text}.json"
+    values, files = _read(path.resolve())
+    for key, value in (overrides or {}).items():
+        set_dotted(values, key, value)
+    known = set(Profile.__dataclass_fields__)
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ProfileError(f"{path}: unknown profile field(s) {unknown}; known: {sorted(known)}")
+    values.setdefault("name", path.stem)
+    values["source"] = " <- ".join(reversed([_display(f) for f in files]))
+    try:
+        profile = Profile(**values)
+    except TypeError as exc:
+        raise ProfileError(f"{path}: {exc}") from exc
+    return profile.validate()

@@ -1,0 +1,195 @@
+"""The experiment library: profiles, the plan, the SFT record builder, the leakage check, the
+statistics, and the competence gate stopping a run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from sf2t import synth
+from sf2t.experiment import TASKS, ProfileError, Run, load_profile, plan_runs
+from sf2t.experiment.data import LeakageError, check_no_leakage, sf2t_samples, sft_records
+from sf2t.experiment.profiles import CONFIG_DIR
+from sf2t.experiment.runner import CompetenceError, gate, gate_message, run_experiment
+from sf2t.experiment.stats import seed_mean_ci, sign_flip_test
+from sf2t.records import write_jsonl
+
+PROFILES = ("quick", "mini", "full", "paper")
+
+
+@pytest.fixture(scope="module")
+def labelled_dir(tmp_path_factory, world_config):
+    out = tmp_path_factory.mktemp("labelled")
+    synth.generate(out, 6, "labelled", seed=0, config=world_config, progress=False)
+    return out
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_every_shipped_profile_is_valid_and_names_its_files(name):
+    profile = load_profile(name)
+    assert profile.name == name and f"configs/experiment/{name}.json" in profile.source
+    assert len(profile.families) >= (2 if name == "quick" else 4)
+    assert profile.competence_gate["min_accuracy"]
+
+
+def test_mini_runs_every_family_in_every_setting_and_three_seeds_on_two():
+    profile = load_profile("mini")
+    runs = plan_runs(profile)
+    for family in profile.families:
+        assert {r.setting for r in runs if r.family == family} == {"base", "sft", "sf2t", "sft_sf2t"}
+    assert sum(len(profile.seeds_for(f)) >= 3 for f in profile.families) >= 2
+    assert all(len(load_profile("full").seeds_for(f)) >= 3 for f in profile.families)
+
+
+def test_overrides_use_dotted_keys_and_child_profiles_replace_seed_maps():
+    quick = load_profile("quick", {"base.default.steps": 7, "families": ["qwen2_vl"]})
+    assert quick.base_recipe("qwen2_vl")["steps"] == 7 and quick.families == ["qwen2_vl"]
+    assert quick.seeds_per_family == {}  # not merged with mini's map
+    assert quick.base_recipe("qwen2_vl")["lr"] == load_profile("mini").base_recipe("qwen2_vl")["lr"]  # inherited
+
+
+def test_bad_profiles_are_refused_with_the_file_and_every_problem(tmp_path):
+    with pytest.raises(ProfileError, match="unknown families.*no_such_family"):
+        load_profile("quick", {"families": ["no_such_family"]})
+    with pytest.raises(ProfileError, match="on_fail"):
+        load_profile("quick", {"competence_gate.on_fail": "ignore"})
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"extends": "mini", "famlies": []}')
+    with pytest.raises(ProfileError, match=r"bad\.json.*unknown profile field"):
+        load_profile(bad, config_dir=CONFIG_DIR)
+    (tmp_path / "broken.json").write_text("{")
+    with pytest.raises(ProfileError, match=r"broken\.json: not valid JSON"):
+        load_profile(tmp_path / "broken.json")
+
+
+def test_plan_has_one_base_per_family_and_the_ablation_leaves_out_each_task_once():
+    profile = load_profile("quick")
+    runs = plan_runs(profile)
+    ids = [r.id for r in runs]
+    assert len(ids) == len(set(ids))
+    bases = [r for r in runs if r.setting == "base"]
+    assert [b.family for b in bases] == profile.families and all(b.seed is None for b in bases)
+    ablation = [r for r in runs if r.drop_task]
+    assert sorted(r.drop_task for r in ablation) == sorted(TASKS)
+    assert all(r.family == profile.ablation["family"] and r.setting == "sf2t" for r in ablation)
+    assert Run("qwen2_vl", "sf2t", 1, "counting").id == "qwen2_vl/sf2t-no_counting/seed1"
+
+
+def test_sft_records_are_scene_level_questions_on_labelled_videos_only(labelled_dir, world_dir):
+    truths = synth.load_truth(labelled_dir)
+    records = sft_records(truths, 3, seed=0)
+    assert records and len(records) <= 3 * len(truths)
+    assert {r["meta"]["category"] for r in records} <= {"Action", "Effect", "Speed"}
+    for r in records:
+        assert r["answer"] in "ABCDEF"[: len(r["options"])]
+        assert r["options"][ord(r["answer"]) - 65] == r["meta"]["answer_text"]
+        assert (labelled_dir / r["video"]).is_file()
+    assert records == sft_records(truths, 3, seed=0)  # deterministic
+    assert records != sft_records(truths, 3, seed=1)
+    with pytest.raises(ValueError, match="labelled-split videos only"):
+        sft_records(synth.load_truth(world_dir), 3, seed=0)
+
+
+def test_leakage_check_passes_clean_data_and_catches_a_bench_video(tmp_path, labelled_dir, world_dir):
+    records = sft_records(synth.load_truth(labelled_dir), 2, seed=0)
+    write_jsonl(tmp_path / "sft.jsonl", records)
+    assert check_no_leakage([(tmp_path / "sft.jsonl", labelled_dir)], world_dir)["leaks"] == 0
+    with pytest.raises(LeakageError, match="benchmark world"):
+        check_no_leakage([(tmp_path / "sft.jsonl", world_dir)], world_dir)
+    # a training folder that smuggled in a copy of a bench video
+    sneaky = tmp_path / "sneaky"
+    shutil.copytree(labelled_dir, sneaky)
+    bench_truth = synth.load_truth(world_dir)[0]
+    shutil.copy(world_dir / bench_truth["video"], sneaky / bench_truth["video"])
+    with open(sneaky / "index.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(bench_truth) + "\n")
+    write_jsonl(tmp_path / "leak.jsonl", [{**records[0], "id": "x", "video": bench_truth["video"]}])
+    with pytest.raises(LeakageError, match=f"benchmark video {bench_truth['id']}"):
+        check_no_leakage([(tmp_path / "leak.jsonl", sneaky)], world_dir)
+
+
+def test_sf2t_samples_can_leave_one_task_out(labelled_dir):
+    records, line = sf2t_samples(labelled_dir, "qwen2_vl", 20, seed=0, drop_task="counting")
+    assert records and "counting" not in {r["task"] for r in records} and "wrote" in line
+    with pytest.raises(ValueError, match="cannot leave out"):
+        sf2t_samples(labelled_dir, "qwen2_vl", 5, seed=0, drop_task="juggling")
+
+
+def test_balanced_accuracy_exposes_a_model_that_always_gives_the_majority_answer():
+    from sf2t.experiment.competence import summarise_outcomes
+
+    rows = [("moves", True, 4)] * 6 + [(cls, False, 4) for cls in ("turns", "grows", "recolours", "appears", "x", "y")]
+    c = summarise_outcomes(rows)
+    assert c["accuracy"] == 0.5 and c["balanced_accuracy"] == pytest.approx(1 / 7) and c["majority_share"] == 0.5
+    assert c["chance"] == 0.25 and c["classes"] == 7 and c["n"] == 12
+
+
+def test_sign_flip_test_and_seed_intervals():
+    rng = np.random.default_rng(0)
+    assert sign_flip_test(np.ones(30), 2000, rng) < 0.01
+    assert sign_flip_test(np.zeros(30), 2000, rng) == 1.0
+    mean, lo, hi = seed_mean_ci([0.5, 0.6, 0.7])
+    assert mean == pytest.approx(0.6) and lo < 0.6 < hi and hi - 0.6 == pytest.approx(4.303 * 0.1 / np.sqrt(3))
+    assert seed_mean_ci([0.4]) == (0.4, 0.4, 0.4)
+
+
+def test_gate_names_the_family_and_the_question_kind_that_fall_short():
+    profile = load_profile("quick", {"competence_gate.min_accuracy": {"caption_object": 0.6}})
+    ok = {"caption_object": {"accuracy": 0.9, "balanced_accuracy": 0.9, "chance": 0.25, "n": 10}}
+    weak = {"caption_object": {"accuracy": 0.7, "balanced_accuracy": 0.3, "chance": 0.25, "n": 10}}
+    verdict = gate(profile, {"qwen2_vl": ok, "llava_onevision": weak})
+    assert not verdict["passed"] and verdict["families"]["qwen2_vl"]["passed"]
+    message = gate_message(verdict, profile)
+    assert "llava_onevision: caption_object balanced_accuracy 0.300 < required 0.6" in message
+    assert "qwen2_vl:" not in message
+    plain = load_profile("quick", {"competence_gate.min_accuracy": {"caption_object": 0.6},
+                                   "competence_gate.metric": "accuracy"})
+    assert gate(plain, {"qwen2_vl": ok, "llava_onevision": weak})["passed"]
+
+
+@pytest.mark.slow
+def test_experiment_stops_at_the_competence_gate_before_any_fine_tuning(tmp_path):
+    profile = load_profile("quick", {
+        "families": ["qwen2_vl"], "ablation.family": None, "base.default.steps": 2,
+        "videos": {"train": 4, "labelled": 3, "heldout": 3, "bench": 3},
+        "competence_gate": {"min_accuracy": {"caption_object": 1.01 - 0.01}, "on_fail": "stop"},
+    })
+    with pytest.raises(CompetenceError, match="qwen2_vl: caption_object balanced_accuracy .* < required 1.0"):
+        run_experiment(profile, tmp_path, log=lambda msg: None)
+    results = tmp_path / "experiment" / "quick"
+    assert not json.loads((results / "competence.json").read_text())["passed"]
+    assert not (tmp_path / "cache" / "experiment" / "quick" / "finetune").exists()
+    assert not (results / "summary.json").exists()
+
+
+def test_summary_pairs_items_and_seeds_and_finds_a_planted_gain(tmp_path):
+    from sf2t.experiment.runner import _dump, _gzip_jsonl
+    from sf2t.experiment.stats import run_file, summarise
+
+    profile = load_profile("quick", {"families": ["qwen2_vl"], "seeds": [0, 1, 2], "ablation.family": None})
+    items = [{"id": f"q{i}", "level": "scene" if i % 2 else "fragment", "category": "Action" if i % 2 else
+              "Frame Count", "answer": "A", "options": ["a", "b", "c", "d"], "video": "v.mp4"} for i in range(40)]
+    planted = {"base": 0.25, "sft": 0.25, "sf2t": 0.75, "sft_sf2t": 0.75}  # share of items answered right
+    runs = plan_runs(profile)
+    for run in runs:
+        right = int(planted[run.setting] * len(items))
+        recs = [{"id": it["id"], "level": it["level"], "category": it["category"], "answer": "A",
+                 "pred": "A" if k < right else "B", "correct": k < right, "speed": None, "order": "original",
+                 "n_frames": 8} for k, it in enumerate(items)]
+        _gzip_jsonl(run_file(tmp_path, run).with_suffix(".items.jsonl.gz"), recs)
+        _dump(run_file(tmp_path, run).with_suffix(".json"), {"blind": None})
+    _dump(tmp_path / "competence.json", {"passed": True, "on_fail": "stop", "min_accuracy": {},
+                                         "families": {"qwen2_vl": {"competence": {}}}})
+    summary = summarise(tmp_path, runs, items, profile)
+    overall = {r["setting"]: r for r in summary["main"] if r["level"] == "all"}
+    assert overall["sf2t"]["mean"] == 0.75 and overall["sf2t"]["n_seeds"] == 3
+    assert overall["sf2t"]["ci_low"] == overall["sf2t"]["ci_high"] == 0.75  # identical seeds: no spread
+    assert overall["base"]["ci_kind"] == "items (bootstrap)" and overall["base"]["ci_low"] < 0.25
+    gain = next(r for r in summary["comparisons"] if (r["a"], r["b"], r["level"]) == ("sf2t", "base", "all"))
+    assert gain["diff"] == 0.5 and gain["p_value"] < 0.001 and gain["diff_ci_low"] > 0.3
+    no_gain = next(r for r in summary["comparisons"] if (r["a"], r["b"], r["level"]) == ("sft", "base", "all"))
+    assert no_gain["diff"] == 0.0 and no_gain["p_value"] == 1.0
+    assert summary == summarise(tmp_path, runs, items, profile)  # deterministic

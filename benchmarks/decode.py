@@ -46,15 +46,18 @@ def raw_pyav(path: Path, idx: np.ndarray) -> np.ndarray:
     return np.stack([got[int(i)] for i in idx])
 
 
-def timed(fn, repeats: int) -> float:
-    """Median seconds of ``repeats`` calls after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
+def timed(fns: dict, repeats: int) -> dict[str, float]:
+    """Median seconds per call of each function, calls interleaved round-robin after one warm-up
+    round, so every function sees the same machine load (the ratios are what we compare)."""
+    for fn in fns.values():
         fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
 def measure(path: Path, repeats: int) -> dict:
@@ -64,11 +67,14 @@ def measure(path: Path, repeats: int) -> dict:
         "16_sampled": sample_indices(info.num_frames, 16, "centers"),
         "all_frames": np.arange(info.num_frames),
     }.items():
-        t = {
-            "decord_raw": timed(lambda idx=idx: raw_decord(path, idx), repeats),
-            "pyav_raw": timed(lambda idx=idx: raw_pyav(path, idx), repeats),
-            "read_frames": timed(lambda idx=idx: read_frames(path, idx), repeats),
-        }
+        t = timed(
+            {
+                "decord_raw": lambda idx=idx: raw_decord(path, idx),
+                "pyav_raw": lambda idx=idx: raw_pyav(path, idx),
+                "read_frames": lambda idx=idx: read_frames(path, idx),
+            },
+            repeats,
+        )
         fastest = min(t["decord_raw"], t["pyav_raw"])
         out["cases"][case] = {
             "n_frames": int(len(idx)),

@@ -983,6 +983,33 @@ def build_items(
     return items
 
 
+def scene_question_drafts(
+    truth: dict[str, Any], config: MiniConfig, rng, categories: Sequence[str], colour_names: Sequence[str]
+) -> dict[str, list[_Draft]]:
+    """Scene-level question drafts (Action, Effect, Speed) for one ground-truth record of any split.
+
+    The benchmark builds only from bench-split truths (`build_items`); the experiment's small
+    labelled SFT set asks the same questions of labelled-split videos, so both share these makers.
+    Drafts are made in the order of ``categories``, drawing from ``rng``.
+    """
+    unknown = [c for c in categories if c not in SCENE_CATEGORIES]
+    if unknown:
+        raise ValueError(f"scene-level categories are {SCENE_CATEGORIES}, got {unknown}")
+    v = _Video(truth)
+    makers = {
+        "Action": lambda: _action(v, config, rng),
+        "Effect": lambda: _effect(v, config, rng, colour_names),
+        "Speed": lambda: _speed(v, config, rng),
+    }
+    return {c: makers[c]() for c in categories}
+
+
+def place_options(d: _Draft, turn: Counter, rng) -> tuple[list[str], str]:
+    """Shuffle a draft's options, putting the answer at the next letter of a per-category
+    rotation (``turn``), so answers are balanced over letters."""
+    return _place(d, turn, rng)
+
+
 def _place(d: _Draft, turn: Counter, rng) -> tuple[list[str], str]:
     opts = [d.answer] + [w for w in d.distractors if w != d.answer]
     if len(set(opts)) != len(opts) or len(opts) < 2:

@@ -313,3 +313,21 @@ def test_spread_subset_takes_every_category_from_many_videos(built):
     assert len({it["video"] for it in sub}) >= 10
     order = [it["id"] for it in built.items]
     assert [order.index(it["id"]) for it in sub] == sorted(order.index(it["id"]) for it in sub)
+
+
+def test_scene_question_drafts_serve_any_split_and_place_options_balances_letters(world_dir):
+    from sf2t.bench import MiniConfig, place_options, scene_question_drafts
+
+    truth = {**synth.load_truth(world_dir)[0], "split": "labelled"}
+    rng = np.random.default_rng(0)
+    drafts = scene_question_drafts(truth, MiniConfig(n_videos=1), rng, ["Action", "Speed"], sorted(synth.COLORS))
+    assert list(drafts) == ["Action", "Speed"] and drafts["Action"]
+    turn: Counter = Counter()
+    letters = []
+    for draft in drafts["Action"] * 4:
+        options, answer = place_options(draft, turn, rng)
+        assert options[ord(answer) - ord("A")] == draft.answer and options.count(draft.answer) == 1
+        letters.append(answer)
+    assert len(set(letters)) > 1
+    with pytest.raises(ValueError, match="scene-level"):
+        scene_question_drafts(truth, MiniConfig(n_videos=1), rng, ["Frame Count"], [])

@@ -74,16 +74,11 @@ def sft_records(
     cfg = bench.MiniConfig(
         n_videos=max(1, len(truths)), seed=seed, frame_counts=tuple(frame_counts), speeds=tuple(speeds)
     )
-    makers = {"Action": bench._action, "Speed": bench._speed}
     turn: Counter = Counter()
     records = []
     for vi, truth in enumerate(sorted(truths, key=lambda t: t["id"])):
         rng = np.random.default_rng([seed, 17, vi])
-        video = bench._Video(truth)
-        queues = {
-            c: (bench._effect(video, cfg, rng, sorted(COLORS)) if c == "Effect" else makers[c](video, cfg, rng))
-            for c in categories
-        }
+        queues = bench.scene_question_drafts(truth, cfg, rng, categories, sorted(COLORS))
         for c in queues:  # the drafts of a category in a seeded order (the makers keep their own order)
             queues[c] = [queues[c][i] for i in rng.permutation(len(queues[c]))]
         chosen = []
@@ -93,7 +88,7 @@ def sft_records(
                 if queues[c] and len(chosen) < records_per_video:
                     chosen.append(queues[c].pop(0))
         for qi, draft in enumerate(chosen):
-            options, answer = bench._place(draft, turn, rng)
+            options, answer = bench.place_options(draft, turn, rng)
             records.append(
                 {
                     "id": f"sft-{truth['id']}-{qi:02d}",

@@ -246,17 +246,13 @@ def _qwen_pixels(dims: TinySize, factor: int) -> dict:
 
 
 def _qwen2_vl(spec, tokenizer, dims):
-    from transformers import Qwen2VLConfig, Qwen2VLImageProcessor, Qwen2VLVideoProcessor
+    from transformers import Qwen2VLConfig
 
     config = Qwen2VLConfig(
         text_config=_text_config(
             dims,
             tokenizer,
-            rope_parameters={
-                "rope_type": "default",
-                "rope_theta": 10000.0,
-                "mrope_section": _mrope_section(dims.head_dim),
-            },
+            rope_parameters=_qwen_rope(dims),
         ),
         vision_config={
             "depth": dims.vision_layers,
@@ -270,8 +266,20 @@ def _qwen2_vl(spec, tokenizer, dims):
         },
         **_qwen_vision_ids(tokenizer),
     )
+    return config, _qwen2_processor(spec, tokenizer, dims)
+
+
+def _qwen_rope(dims: TinySize, **extra) -> dict:
+    """M-RoPE parameters shared by the Qwen-VL families (sections must sum to head_dim / 2)."""
+    return {"rope_type": "default", "rope_theta": 10000.0, "mrope_section": _mrope_section(dims.head_dim), **extra}
+
+
+def _qwen2_processor(spec, tokenizer, dims: TinySize):
+    """The real Qwen2-VL image and video processors (also Qwen2.5-VL's) at the tiny frame size."""
+    from transformers import Qwen2VLImageProcessor, Qwen2VLVideoProcessor
+
     size = _qwen_pixels(dims, 14)
-    processor = spec.resolve_processor_class()(
+    return spec.resolve_processor_class()(
         image_processor=Qwen2VLImageProcessor(size=size, patch_size=14, temporal_patch_size=2, merge_size=2),
         video_processor=Qwen2VLVideoProcessor(
             size=size, patch_size=14, temporal_patch_size=2, merge_size=2, cap_pixels_per_frame=False
@@ -279,7 +287,6 @@ def _qwen2_vl(spec, tokenizer, dims):
         tokenizer=tokenizer,
         chat_template=spec.chat_template,
     )
-    return config, processor
 
 
 def _qwen_vision_ids(tokenizer) -> dict:
@@ -292,17 +299,13 @@ def _qwen_vision_ids(tokenizer) -> dict:
 
 
 def _qwen2_5_vl(spec, tokenizer, dims):
-    from transformers import Qwen2_5_VLConfig, Qwen2VLImageProcessor, Qwen2VLVideoProcessor
+    from transformers import Qwen2_5_VLConfig
 
     config = Qwen2_5_VLConfig(
         text_config=_text_config(
             dims,
             tokenizer,
-            rope_parameters={
-                "rope_type": "default",
-                "rope_theta": 10000.0,
-                "mrope_section": _mrope_section(dims.head_dim),
-            },
+            rope_parameters=_qwen_rope(dims),
         ),
         vision_config={
             "depth": dims.vision_layers,
@@ -318,16 +321,7 @@ def _qwen2_5_vl(spec, tokenizer, dims):
         },
         **_qwen_vision_ids(tokenizer),
     )
-    size = _qwen_pixels(dims, 14)
-    processor = spec.resolve_processor_class()(
-        image_processor=Qwen2VLImageProcessor(size=size, patch_size=14, temporal_patch_size=2, merge_size=2),
-        video_processor=Qwen2VLVideoProcessor(
-            size=size, patch_size=14, temporal_patch_size=2, merge_size=2, cap_pixels_per_frame=False
-        ),
-        tokenizer=tokenizer,
-        chat_template=spec.chat_template,
-    )
-    return config, processor
+    return config, _qwen2_processor(spec, tokenizer, dims)
 
 
 def _qwen3_vl(spec, tokenizer, dims):
@@ -339,12 +333,7 @@ def _qwen3_vl(spec, tokenizer, dims):
             dims,
             tokenizer,
             head_dim=dims.head_dim,
-            rope_parameters={
-                "rope_type": "default",
-                "rope_theta": 10000.0,
-                "mrope_section": _mrope_section(dims.head_dim),
-                "mrope_interleaved": True,
-            },
+            rope_parameters=_qwen_rope(dims, mrope_interleaved=True),
         ),
         vision_config={
             "depth": dims.vision_layers,

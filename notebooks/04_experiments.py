@@ -20,10 +20,12 @@
 # tasks, and reports that SF²T improves them on FineVidBench and complements supervised fine-tuning (SFT).
 # This notebook runs the **same design on our synthetic world** (design.md §5), with every choice ours:
 #
-# 1. **Worlds**: training (unlabelled), labelled (SFT), held-out labelled (the base's competence) and
-#    benchmark videos, from disjoint seed ranges (checked).
+# 1. **Worlds**: base pretraining, training (unlabelled), labelled (SFT), held-out labelled (the base's
+#    competence) and benchmark videos, from disjoint seed ranges (checked).
 # 2. **A base per family**: a tiny random model of each Video-LLM family learns *coarse* captions of the
-#    world (which object, roughly what happens), standing in for a pretrained Video-LLM.
+#    world (which object, roughly what happens) on its own pretraining videos, standing in for a pretrained
+#    Video-LLM. The bases are kept in `results/bases/<profile>/` (committed for mini) and reused across code
+#    changes; `from_scratch=True` retrains them.
 #    **Competence gate**: if a base cannot answer those coarse questions on held-out videos, every later
 #    number is meaningless, so the experiment stops here with a message (threshold in the profile).
 # 3. **Four settings** per family and seed: *base*; *SFT* on a small labelled set of scene-level questions
@@ -46,6 +48,7 @@ paper_dir = None  # unused here (notebook 05 writes paper/); accepted so every n
 profile = "mini"  # quick | mini | full | paper, or a path to a profile JSON file
 overrides = {}  # dotted profile keys, e.g. {"base.default.steps": 600, "competence_gate.on_fail": "warn"}
 workers = None  # None: the profile's value (parallel processes, one torch thread each)
+from_scratch = False  # retrain the base models instead of reusing results/bases/<profile> (tens of minutes each)
 
 # %%
 import json
@@ -93,7 +96,7 @@ print(f"ablation: {P.ablation}; {len(runs)} runs in all; competence gate {P.comp
 # %%
 t0 = time.perf_counter()
 try:
-    summary = run_experiment(P, results_root)
+    summary = run_experiment(P, results_root, from_scratch=from_scratch)
 except CompetenceError as exc:
     raise SystemExit(f"STOPPED at the competence gate.\n{exc}") from None
 elapsed = time.perf_counter() - t0

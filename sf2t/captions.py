@@ -11,6 +11,14 @@ Question kinds (ours; every knob is a parameter):
   shape), the others are colour/shape pairs absent from it.
 - ``"happening"``: "Roughly what happens in the video?" Options are coarse action groups
   (`COARSE_ACTIONS`): something moves, turns, changes size, changes colour, appears or disappears.
+- ``"colour_fixed"`` and ``"happening_fixed"``: the same knowledge as a classifier's format, every
+  class an option in one fixed order (so a letter always means the same answer). A tiny random
+  model learns these long before it can read shuffled options (measured:
+  results/base_recipe/research-2026-11-25c), so a base curriculum starts with them.
+
+`balance_coarse` repeats videos so every coarse action group is equally frequent: with the
+world's natural mix ("something moves" is 5 of 11 actions) a tiny model sits on the majority
+answer; balanced, it left that plateau (same research folder).
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ COARSE_ACTIONS: dict[str, tuple[str, ...]] = {
     "something changes colour": ("change_color",),
     "something appears or disappears": ("appear", "disappear"),
 }
-QUESTION_KINDS: tuple[str, ...] = ("object", "happening")
+QUESTION_KINDS: tuple[str, ...] = ("object", "happening", "colour_fixed", "happening_fixed")
 OBJECT_QUESTION = "What object is in the video?"
 HAPPENING_QUESTION = "Roughly what happens in the video?"
 
@@ -43,6 +51,27 @@ def coarse_action(action: str) -> str:
     raise ValueError(f"action {action!r} belongs to no coarse group")
 
 
+def balance_coarse(truths: Sequence[dict[str, Any]], seed: int = 0) -> list[tuple[dict[str, Any], int]]:
+    """``(truth, repeat)`` pairs in which every coarse action group present has as many entries as
+    the largest: each group's videos in order, then drawn again (deterministically) to fill up."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for truth in truths:
+        groups.setdefault(coarse_action(truth["action"]), []).append(truth)
+    if not groups:
+        return []
+    target = max(len(g) for g in groups.values())
+    rng = np.random.default_rng([seed, 7919])
+    out: list[tuple[dict[str, Any], int]] = []
+    for name in (g for g in COARSE_ACTIONS if g in groups):
+        members = groups[name]
+        seen: dict[str, int] = {}
+        order = list(members) + [members[int(i)] for i in rng.integers(len(members), size=target - len(members))]
+        for truth in order:
+            seen[truth["id"]] = seen.get(truth["id"], -1) + 1
+            out.append((truth, seen[truth["id"]]))
+    return out
+
+
 def caption_records(
     truths: Iterable[dict[str, Any]],
     kinds: Sequence[str] = QUESTION_KINDS,
@@ -52,11 +81,14 @@ def caption_records(
     seed: int = 0,
     shapes: Sequence[str] | None = None,
     colors: Sequence[str] | None = None,
+    balance: bool = False,
 ) -> list[dict[str, Any]]:
     """One record per (video, question kind), in the shared record shape, deterministic given ``seed``.
 
     ``shapes``/``colors`` are the vocabularies distractor objects are drawn from (default: the
-    synthetic world's). Options are shuffled per record, so no letter is favoured.
+    synthetic world's). Options of "object" and "happening" are shuffled per record, so no letter
+    is favoured. ``balance`` draws the videos through `balance_coarse` (repeats get their own ids
+    and their own option order).
     """
     from sf2t.synth import COLORS, SHAPES
 
@@ -65,24 +97,28 @@ def caption_records(
         raise ValueError(f"question kinds must be a non-empty subset of {QUESTION_KINDS}, got {list(kinds)}")
     shapes = list(shapes or SHAPES)
     colors = list(colors or COLORS)
-    letters = option_letters(num_options)
     records = []
-    for truth in truths:
-        rng = np.random.default_rng([seed, int(truth["seed"]) % 2**63])
+    drawn = balance_coarse(truths, seed) if balance else [(t, 0) for t in truths]
+    for truth, repeat in drawn:
+        rng = np.random.default_rng([seed, int(truth["seed"]) % 2**63, repeat])
         indices = sample_indices(int(truth["num_frames"]), num_frames, sampling).tolist()
         for kind in kinds:
             if kind == "object":
                 question, options, answer = _object_question(truth, rng, shapes, colors, num_options)
-            else:
+            elif kind == "happening":
                 question, options, answer = _happening_question(truth, rng, num_options)
+            elif kind == "colour_fixed":
+                question, options, answer = _colour_fixed_question(truth, colors)
+            else:
+                question, options, answer = HAPPENING_QUESTION, list(COARSE_ACTIONS), coarse_action(truth["action"])
             records.append(
                 {
-                    "id": f"{truth['id']}-{kind}",
+                    "id": f"{truth['id']}-{kind}" + (f"-r{repeat}" if repeat else ""),
                     "video": truth["video"],
                     "frames": {"indices": indices, "transform": None},
                     "question": question,
                     "options": options,
-                    "answer": letters[options.index(answer)],
+                    "answer": option_letters(len(options))[options.index(answer)],
                     "numbered": False,
                     "task": f"caption_{kind}",
                     "meta": {"kind": kind, "truth_action": truth["action"], "answer_text": answer},
@@ -101,6 +137,17 @@ def _object_question(truth, rng, shapes, colors, num_options):
     options = [answer, *distractors]
     rng.shuffle(options)
     return OBJECT_QUESTION, options, answer
+
+
+def _colour_fixed_question(truth, colors):
+    """The actor's colour at the first frame, every colour an option in the world's order. The
+    actor is named by its shape, or by what it does when another object has the same shape."""
+    actor = truth["objects"][int(truth.get("actor", 0))]
+    if sum(o["shape"] == actor["shape"] for o in truth["objects"]) == 1:
+        who = f"the {actor['shape']}"
+    else:
+        who = "the object that " + coarse_action(truth["action"]).removeprefix("something ")
+    return f"What colour is {who} at the start?", list(colors), actor["color"]
 
 
 def _happening_question(truth, rng, num_options):

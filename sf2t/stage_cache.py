@@ -2,7 +2,8 @@
 
 A stage (generate a world, pretrain a base, fine-tune, evaluate) writes into its own folder
 and, when it finishes, a ``stage.json`` with the fingerprint of its inputs: the config, the
-content of the input files and folders it names, and the package version. Running it again
+content of the input files and folders it names, and the package's source code (so a code change
+reruns the stage instead of reusing outputs the old code made). Running it again
 with the same fingerprint returns the recorded outputs at once; a different fingerprint
 means the old outputs are stale, so they are moved aside (never silently overwritten) and
 the stage runs again. A stage that was killed midway has no ``stage.json`` yet and simply
@@ -11,6 +12,7 @@ runs again; the training and evaluation code resume from their own checkpoints.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -39,9 +41,23 @@ def _hash_path(path: Path, h) -> None:
         raise FileNotFoundError(f"stage input {path} does not exist")
 
 
-def fingerprint(inputs: dict[str, Any]) -> str:
+@functools.cache
+def source_digest() -> str:
+    """SHA-256 of every ``.py`` file of the installed sf2t package (relative path and bytes)."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def fingerprint(inputs: dict[str, Any], code: bool = True) -> str:
     """SHA-256 of the inputs: plain values as canonical JSON; `Path` values by the content
-    of the file or folder they name (so a changed video or checkpoint changes the print)."""
+    of the file or folder they name (so a changed video or checkpoint changes the print).
+
+    ``code`` adds `source_digest`; a stage whose outputs are kept across code changes on
+    purpose (a committed base checkpoint, retrained only when asked) passes ``code=False``.
+    """
     h = hashlib.sha256()
 
     def walk(value: Any) -> Any:
@@ -55,7 +71,8 @@ def fingerprint(inputs: dict[str, Any]) -> str:
             return [walk(v) for v in value]
         return value
 
-    h.update(json.dumps({"inputs": walk(inputs), "sf2t": __version__}, sort_keys=True, default=str).encode())
+    record = {"inputs": walk(inputs), "sf2t": __version__, "code": source_digest() if code else None}
+    h.update(json.dumps(record, sort_keys=True, default=str).encode())
     return h.hexdigest()
 
 
@@ -76,13 +93,15 @@ def run_stage(
     build: Callable[[Path], dict[str, Any]],
     force: bool = False,
     log: Callable[[str], None] = print,
+    code: bool = True,
 ) -> dict[str, Any]:
     """Run ``build(out_dir) -> outputs`` unless a finished run with the same inputs exists.
 
-    Returns the outputs dict (JSON-serialisable) recorded in ``stage.json``.
+    Returns the outputs dict (JSON-serialisable) recorded in ``stage.json``. ``code``: see
+    `fingerprint`.
     """
     out = Path(out_dir)
-    fp = fingerprint(inputs)
+    fp = fingerprint(inputs, code=code)
     marker = read_marker(out)
     if marker and marker.get("fingerprint") == fp and not force:
         log(f"[{name}] reusing finished stage in {out} (inputs unchanged)")

@@ -154,7 +154,7 @@ def test_gate_names_the_family_and_the_question_kind_that_fall_short():
 def test_experiment_stops_at_the_competence_gate_before_any_fine_tuning(tmp_path):
     profile = load_profile("quick", {
         "families": ["qwen2_vl"], "ablation.family": None, "base.default.steps": 2,
-        "videos": {"train": 4, "labelled": 3, "heldout": 3, "bench": 3},
+        "videos": {"base": 4, "train": 4, "labelled": 3, "heldout": 3, "bench": 3},
         "competence_gate": {"min_accuracy": {"caption_object": 1.01 - 0.01}, "on_fail": "stop"},
     })
     with pytest.raises(CompetenceError, match="qwen2_vl: caption_object balanced_accuracy .* < required 1.0"):
@@ -163,6 +163,11 @@ def test_experiment_stops_at_the_competence_gate_before_any_fine_tuning(tmp_path
     assert not json.loads((results / "competence.json").read_text())["passed"]
     assert not (tmp_path / "cache" / "experiment" / "quick" / "finetune").exists()
     assert not (results / "summary.json").exists()
+    # the base is kept where it can be committed: relative paths, no optimizer checkpoints
+    base = tmp_path / "bases" / "quick" / "qwen2_vl"
+    outputs = json.loads((base / "stage.json").read_text())["outputs"]
+    assert not outputs["model_dir"].startswith("/") and (base / outputs["model_dir"] / "config.json").is_file()
+    assert not list(base.glob("stage-*/checkpoints"))
 
 
 def test_summary_pairs_items_and_seeds_and_finds_a_planted_gain(tmp_path):

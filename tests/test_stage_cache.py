@@ -62,3 +62,24 @@ def test_fingerprint_depends_on_folder_content(tmp_path):
     (folder / "w.bin").write_bytes(b"2")
     assert fingerprint({"base": folder}) != a
     assert fingerprint({"x": [1, 2]}) == fingerprint({"x": (1, 2)})
+
+
+def test_a_code_change_reruns_a_stage_unless_it_opts_out(tmp_path, monkeypatch):
+    import sf2t.stage_cache as sc
+
+    calls = []
+    run_stage("s", tmp_path / "a", {"a": 1}, _builder(calls), log=lambda m: None)
+    run_stage("k", tmp_path / "k", {"a": 1}, _builder(calls), log=lambda m: None, code=False)
+    assert len(calls) == 2
+    monkeypatch.setattr(sc, "source_digest", lambda: "edited")
+    run_stage("s", tmp_path / "a", {"a": 1}, _builder(calls), log=lambda m: None)
+    assert len(calls) == 3, "a stage must not reuse outputs made by other code"
+    run_stage("k", tmp_path / "k", {"a": 1}, _builder(calls), log=lambda m: None, code=False)
+    assert len(calls) == 3, "code=False keeps the stage across code changes"
+
+
+def test_source_digest_covers_the_package_source():
+    import sf2t.stage_cache as sc
+
+    digest = sc.source_digest()
+    assert len(digest) == 64 and digest == sc.source_digest()

@@ -100,7 +100,9 @@ def test_config_round_trips_through_json_and_yaml(tmp_path):
 
 
 def test_config_validation_lists_every_problem():
-    config = TrainConfig(data=[], model="tiny:no_such_family", steps=0, lr=-1, mode="half", mixed_precision="fp8")
+    config = TrainConfig(
+        data=[], model="tiny:no_such_family", steps=0, lr=-1, mode="half", mixed_precision="fp8", adam_beta2=1.0
+    )
     with pytest.raises(ConfigError) as info:
         config.validate()
     message = str(info.value)
@@ -110,6 +112,7 @@ def test_config_validation_lists_every_problem():
         "lr must be",
         "mode must be",
         "mixed_precision",
+        "adam_beta2 must be",
         "mixture is empty",
     ):
         assert expected in message

@@ -19,7 +19,15 @@ import numpy as np
 
 from sf2t.records import read_jsonl
 
-WORLD_SPLITS = {"train": ("train", 0), "labelled": ("labelled", 0), "heldout": ("labelled", 1), "bench": ("bench", 0)}
+#: world folder -> (split, world-seed offset). "base" (the base models' caption pretraining) and
+#: "train" (SF²T's unlabelled videos) are both train-split but drawn with different world seeds.
+WORLD_SPLITS = {
+    "base": ("train", 1),
+    "train": ("train", 0),
+    "labelled": ("labelled", 0),
+    "heldout": ("labelled", 1),
+    "bench": ("bench", 0),
+}
 
 
 class LeakageError(AssertionError):
@@ -27,8 +35,8 @@ class LeakageError(AssertionError):
 
 
 def build_worlds(profile, world_root: str | Path, progress: bool = False) -> dict[str, Path]:
-    """Generate the four world folders of ``profile`` under ``world_root`` and check that they
-    share no video seed or id."""
+    """Generate the world folders of ``profile`` (`WORLD_SPLITS`) under ``world_root`` and check
+    that they share no video seed or id."""
     from sf2t import synth
 
     config = synth.WorldConfig.from_dict(profile.world)

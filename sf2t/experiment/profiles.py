@@ -39,7 +39,7 @@ class Profile:
     settings: list[str] = field(default_factory=lambda: list(SETTINGS))
     world: dict[str, Any] = field(default_factory=dict)  # sf2t.synth.WorldConfig fields
     world_seed: int = 0  # run seed of every split's world (splits own disjoint seed ranges)
-    videos: dict[str, int] = field(default_factory=dict)  # train, labelled, heldout, bench
+    videos: dict[str, int] = field(default_factory=dict)  # base, train, labelled, heldout, bench
     bench: dict[str, Any] = field(default_factory=dict)  # questions_per_video, eval_per_category, frame_counts, speeds
     base: dict[str, Any] = field(default_factory=dict)  # {"default": recipe, "families": {family: overrides}}
     competence_gate: dict[str, Any] = field(default_factory=dict)  # {"min_accuracy": {kind: acc}, "on_fail": ...}
@@ -102,7 +102,7 @@ class Profile:
             WorldConfig.from_dict(self.world)
         except (ValueError, TypeError) as exc:
             problems.append(f"world: {exc}")
-        for split in ("train", "labelled", "heldout", "bench"):
+        for split in ("base", "train", "labelled", "heldout", "bench"):
             n = self.videos.get(split)
             need(isinstance(n, int) and n >= 1, f"videos.{split} must be a positive integer, got {n!r}")
         for key in ("questions_per_video", "eval_per_category"):

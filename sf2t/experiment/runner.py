@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -39,11 +40,17 @@ class Paths:
     results: Path  # results/experiment/<profile>
     cache: Path  # results/cache/experiment/<profile>
     perf: Path  # results/perf
+    bases: Path  # results/bases/<profile>: small base checkpoints, meant to be committed
 
     @classmethod
     def under(cls, results_dir: str | Path, profile: str) -> Paths:
         root = Path(results_dir)
-        return cls(root / "experiment" / profile, root / "cache" / "experiment" / profile, root / "perf")
+        return cls(
+            root / "experiment" / profile,
+            root / "cache" / "experiment" / profile,
+            root / "perf",
+            root / "bases" / profile,
+        )
 
 
 def _dump(path: Path, value: Any) -> None:
@@ -127,10 +134,23 @@ def eval_items(profile: Profile, bench_path: str) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------- per-family base
 
 
-def stage_base(profile: Profile, paths: Paths, family: str, worlds: dict[str, str], log=print) -> dict[str, Any]:
-    """Train (or, for a given checkpoint, only measure) the base of ``family``."""
+def stage_base(
+    profile: Profile, paths: Paths, family: str, worlds: dict[str, str], log=print, from_scratch: bool = False
+) -> dict[str, Any]:
+    """Train (or, for a given checkpoint, only measure) the base of ``family``.
+
+    The base lives in ``paths.bases`` (committed for the mini profile) and is keyed by its recipe
+    and the world's definition, not by the code: a base costs tens of minutes on a CPU, so code
+    changes reuse it and ``from_scratch`` retrains it.
+    """
     recipe = profile.base_recipe(family)
-    inputs = {"family": family, "recipe": recipe, "train": Path(worlds["train"]), "heldout": Path(worlds["heldout"])}
+    inputs = {
+        "family": family,
+        "recipe": recipe,
+        "world": profile.world,
+        "world_seed": profile.world_seed,
+        "videos": {k: profile.videos[k] for k in ("base", "heldout")},
+    }
 
     def build(out: Path) -> dict[str, Any]:
         from sf2t.experiment.competence import competence
@@ -138,7 +158,7 @@ def stage_base(profile: Profile, paths: Paths, family: str, worlds: dict[str, st
 
         r = dict(recipe)
         measure = {
-            "kinds": r.get("kinds", ["object", "happening"]),
+            "kinds": r.pop("competence_kinds", None) or r.get("kinds", ["object", "happening"]),
             "num_frames": r.get("num_frames", 8),
             "batch_size": r.get("batch_size", 8),
             "seed": r.get("seed", 0),
@@ -149,17 +169,25 @@ def stage_base(profile: Profile, paths: Paths, family: str, worlds: dict[str, st
                 "competence": competence(r["model"], worlds["heldout"], **measure),
                 "captions": [],
             }
-        result = pretrain_base(family, worlds["train"], out, None, progress=False, **r)
-        captions = sorted(str(p) for p in (out / "captions").glob("*.jsonl"))
-        return {
-            "model_dir": str(result.model_dir),
+        result = pretrain_base(family, worlds["base"], out, None, progress=False, **r)
+        for folder in out.glob("stage-*/checkpoints"):  # optimizer states: not needed once trained
+            shutil.rmtree(folder)
+        return {  # paths relative to the stage folder: the folder is committed and cloned elsewhere
+            "model_dir": Path(result.model_dir).relative_to(out).as_posix(),
             "competence": competence(result.model_dir, worlds["heldout"], **measure),
-            "captions": captions,
+            "captions": sorted(p.relative_to(out).as_posix() for p in (out / "captions").glob("*.jsonl")),
             "final_loss": result.runs[-1].final_loss,
             "steps": sum(x.steps for x in result.runs),
         }
 
-    return run_stage(f"base {family}", paths.cache / "base" / family, inputs, build, log=log)
+    out = paths.bases / family
+    done = run_stage(f"base {family}", out, inputs, build, force=from_scratch, log=log, code=False)
+    local = (out / done["model_dir"]).is_dir()
+    return {
+        **done,
+        "model_dir": str(out / done["model_dir"]) if local else done["model_dir"],
+        "captions": [str(out / c) for c in done["captions"]],
+    }
 
 
 def gate(profile: Profile, competence: dict[str, dict[str, dict[str, float]]]) -> dict[str, Any]:
@@ -387,12 +415,14 @@ def run_one(profile_values: dict[str, Any], paths: Paths, run_values: dict[str, 
     return {"id": run.id, "sources": sources}
 
 
-def _base_job(profile_values: dict[str, Any], paths: Paths, family: str, worlds: dict[str, str]) -> dict[str, Any]:
+def _base_job(
+    profile_values: dict[str, Any], paths: Paths, family: str, worlds: dict[str, str], from_scratch: bool
+) -> dict[str, Any]:
     import torch
 
     profile = Profile(**profile_values)
     torch.set_num_threads(profile.torch_threads)
-    return stage_base(profile, paths, family, worlds, _quiet)
+    return stage_base(profile, paths, family, worlds, _quiet, from_scratch=from_scratch)
 
 
 def _parallel(fn: Callable, jobs: list[tuple], workers: int, desc: str) -> list[Any]:
@@ -422,8 +452,9 @@ def _parallel(fn: Callable, jobs: list[tuple], workers: int, desc: str) -> list[
 # ---------------------------------------------------------------------- the whole experiment
 
 
-def run_experiment(profile: Profile, results_dir: str | Path, log=print) -> dict[str, Any]:
+def run_experiment(profile: Profile, results_dir: str | Path, log=print, from_scratch: bool = False) -> dict[str, Any]:
     """Everything for ``profile``; returns the summary (also written to ``summary.json``).
+    ``from_scratch`` retrains the base models instead of reusing ``results/bases/<profile>``.
 
     Raises `CompetenceError` (after every base is trained, so the message covers them all) when a
     base falls short of the gate and the profile says ``"on_fail": "stop"``.
@@ -461,7 +492,10 @@ def run_experiment(profile: Profile, results_dir: str | Path, log=print) -> dict
     log(f"worlds ready; bench {len(all_items)} items, {len(items)} evaluated per run; {len(runs)} runs planned")
 
     bases = _parallel(
-        _base_job, [(public_profile, paths, f, worlds) for f in profile.families], profile.workers, "bases"
+        _base_job,
+        [(public_profile, paths, f, worlds, from_scratch) for f in profile.families],
+        profile.workers,
+        "bases",
     )
     verdict = gate(profile, {f: b["competence"] for f, b in zip(profile.families, bases, strict=True)})
     _dump(paths.results / "competence.json", verdict)
@@ -477,12 +511,14 @@ def run_experiment(profile: Profile, results_dir: str | Path, log=print) -> dict
     }
 
     # Training data first (cheap, in this process) so leakage is checked before any fine-tune.
-    training = [(c, worlds["train"]) for b in bases for c in b.get("captions", [])]
+    training = [(c, worlds["base"]) for b in bases for c in b.get("captions", [])]
     for run in runs:
         if run.trains:
             training += [(s["path"], s["root"]) for s in training_sources(profile, paths, run, worlds, _quiet)]
     leakage = check_no_leakage(sorted(set(training)), worlds["bench"])
-    leakage["records_checked"] = {os.path.relpath(k, paths.cache): v for k, v in leakage["records_checked"].items()}
+    leakage["records_checked"] = {
+        os.path.relpath(k, Path(results_dir)): v for k, v in leakage["records_checked"].items()
+    }
     _dump(paths.results / "leakage.json", leakage)
     log(f"leakage check: {sum(leakage['records_checked'].values())} training records, none on a bench video")
 

@@ -30,7 +30,10 @@ _QUESTION_WORDS = (
     "a an it its shown given following sequence restore original quadrant top bottom half centre center "
     "region appear appears visible persists patch target option options letter answer with yes no true "
     "false none all both each after before then start end video's option's happens happen action effect "
-    "count number numbers adjusted adjust rearrange rearrangement meaning compare comparison caption"
+    "count number numbers adjusted adjust rearrange rearrangement meaning compare comparison caption "
+    "roughly something nothing some about as for on into out that than these they if has been not only "
+    "more needs belong size big bigger smaller higher lower longer further quarter corner consecutive "
+    "differently shuffled pasted turned turns restores adjusting taking compared temporal time"
 )
 _NUMBER_WORDS = "zero one two three four five six seven eight nine ten eleven twelve sixteen"
 
@@ -38,7 +41,9 @@ _NUMBER_WORDS = "zero one two three four five six seven eight nine ten eleven tw
 def _corpus() -> list[str]:
     """A small built-in corpus: enough text for BPE to learn the words our prompts use."""
     words = " ".join([_COLOURS, _SHAPES, _ACTIONS, _QUESTION_WORDS, _NUMBER_WORDS])
-    lines = [words, words.capitalize(), words.upper()]
+    # each word with and without a leading space, lower-case and capitalised (sentence starts)
+    lines = [words, " " + words, " ".join(w.capitalize() for w in words.split()), words.upper()]
+    lines += [w.capitalize() for w in words.split()]
     lines += [f"Frame {k}: frame {k} frames {k}" for k in range(1, 65)]
     lines += [" ".join(str(k) for k in range(0, 65)), ", ".join(str(k) for k in range(0, 65))]
     lines += [f"{letter}. {letter}) ({letter}) answer {letter}" for letter in LETTERS]

@@ -76,6 +76,7 @@ class TrainConfig:
     schedule: str = "cosine"  # "cosine" | "linear" | "constant"
     min_lr_ratio: float = 0.0  # the schedule's floor, as a share of lr
     weight_decay: float = 0.0
+    adam_beta2: float = 0.999  # AdamW's second-moment decay (the base recipe uses 0.98)
     max_grad_norm: float | None = 1.0  # gradient clipping; None to switch off
     seed: int = 0  # model init (tiny), LoRA init, data mixture, dropout
     mixed_precision: str = "no"  # "no" | "bf16" | "fp16" (CUDA only) | "auto" (bf16 where the GPU has it)
@@ -143,6 +144,10 @@ class TrainConfig:
         need(
             _finite(self.weight_decay) and self.weight_decay >= 0,
             f"weight_decay must be >= 0, got {self.weight_decay!r}",
+        )
+        need(
+            _finite(self.adam_beta2) and 0 < self.adam_beta2 < 1,
+            f"adam_beta2 must be in (0, 1), got {self.adam_beta2!r}",
         )
         need(
             _finite(self.min_lr_ratio) and 0 <= self.min_lr_ratio <= 1,

@@ -188,7 +188,9 @@ def train(config: TrainConfig, callback: Callable[[int, dict[str, Any]], None] |
     llm.model.train()
     trainable = build.trainable_summary(llm)
     params = [p for p in llm.model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    optimizer = torch.optim.AdamW(
+        params, lr=config.lr, weight_decay=config.weight_decay, betas=(0.9, config.adam_beta2)
+    )
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(config))
     # The scheduler is stepped by hand once per optimizer step, whatever the number of processes.
     model, optimizer = accelerator.prepare(llm.model, optimizer)

@@ -60,6 +60,7 @@ def pretrain_base(
     weight_decay: float = 0.0,
     seed: int = 0,
     heldout_limit: int | None = 200,
+    balance: bool = False,
     progress: bool = True,
     **train_overrides: Any,
 ) -> BaseResult:
@@ -67,7 +68,8 @@ def pretrain_base(
 
     ``curriculum`` is a list of stages, each a dict of `TrainConfig` overrides plus optional
     ``kinds`` (question kinds for that stage); every stage continues from the previous stage's
-    weights. Without it, one stage of ``steps`` steps on ``kinds``. Competence is the letter-scoring
+    weights. Without it, one stage of ``steps`` steps on ``kinds``. ``balance`` repeats videos so
+    every coarse action group is equally frequent (`sf2t.captions.balance_coarse`). Competence is the letter-scoring
     accuracy per question kind on ``heldout_dir`` (labelled-split videos; skipped when None).
     """
     from sf2t.captions import caption_records
@@ -89,7 +91,9 @@ def pretrain_base(
         stage = dict(stage)
         stage_kinds = list(stage.pop("kinds", kinds))
         all_kinds += [k for k in stage_kinds if k not in all_kinds]
-        records = caption_records(truths, kinds=stage_kinds, num_frames=num_frames, seed=seed + number)
+        records = caption_records(
+            truths, kinds=stage_kinds, num_frames=num_frames, seed=seed + number, balance=stage.pop("balance", balance)
+        )
         data_path = out_dir / "captions" / f"stage-{number}.jsonl"
         write_jsonl(data_path, records)
         values = {

@@ -1,0 +1,93 @@
+"""Coarse questions from truth meta. 'object' and 'happening' mirror sf2t/captions.py (same texts, groups)."""
+import numpy as np
+from sf2t.prompts import option_letters, render_question
+from sf2t.synth import COLORS, SHAPES
+
+COARSE = {
+    "something moves": ("move_left", "move_right", "move_up", "move_down", "fall_off", "collide"),
+    "something turns": ("rotate",),
+    "something changes size": ("grow", "shrink"),
+    "something changes colour": ("change_color",),
+    "something appears or disappears": ("appear", "disappear"),
+}
+GROUP = {a: g for g, acts in COARSE.items() for a in acts}
+DIRS = {"move_left": "left", "move_right": "right", "move_up": "up", "move_down": "down"}
+L4 = option_letters(4)
+
+def noun(o):
+    return f"{o['color']} {o['shape']}"
+
+def question(meta, kind, rng):
+    """-> (prompt, answer letter, answer text, letters) or None when the kind does not apply.
+    A kind ending in 'F' lists every option in a fixed canonical order (letter = class)."""
+    if kind.endswith("F"):
+        return fixed_question(meta, kind[:-1])
+    if kind == "object":
+        present = [noun(o) for o in meta["objects"]]
+        ans = present[int(rng.integers(len(present)))]
+        absent = [f"{c} {s}" for c in COLORS for s in SHAPES if f"{c} {s}" not in present]
+        opts = [ans] + [absent[i] for i in rng.choice(len(absent), 3, replace=False)]
+        q = "What object is in the video?"
+    elif kind == "happening":
+        ans = GROUP[meta["action"]]
+        others = [g for g in COARSE if g != ans]
+        opts = [ans] + [others[i] for i in rng.choice(len(others), 3, replace=False)]
+        q = "Roughly what happens in the video?"
+    elif kind == "direction":
+        if meta["action"] not in DIRS:
+            return None
+        ans = DIRS[meta["action"]]
+        opts = ["left", "right", "up", "down"]
+        q = f"Which way does the {noun(meta['objects'][meta['actor']])} move?"
+    elif kind == "color":  # colour of the actor (the object the action happens to)
+        ans = meta["objects"][meta["actor"]]["color"]
+        others = [c for c in COLORS if c != ans]
+        opts = [ans] + [others[i] for i in rng.choice(len(others), 3, replace=False)]
+        q = f"What colour is the {meta['objects'][meta['actor']]['shape']}?" if len({o['shape'] for o in meta['objects']}) == len(meta['objects']) else None
+        if q is None:
+            return None
+    else:
+        raise ValueError(kind)
+    opts = list(opts)
+    rng.shuffle(opts)
+    return render_question(q, opts), L4[opts.index(ans)], ans, L4
+
+def fixed_question(meta, kind):
+    if kind == "happening":
+        ans, opts, q = GROUP[meta["action"]], list(COARSE), "Roughly what happens in the video?"
+    elif kind == "direction":
+        if meta["action"] not in DIRS:
+            return None
+        ans, opts = DIRS[meta["action"]], ["left", "right", "up", "down"]
+        q = f"Which way does the {noun(meta['objects'][meta['actor']])} move?"
+    elif kind == "shape":  # shape of the actor, all shapes in canonical order (added for the curriculum)
+        if len({o["color"] for o in meta["objects"]}) != len(meta["objects"]):
+            return None
+        ans, opts = meta["objects"][meta["actor"]]["shape"], list(SHAPES)
+        q = f"What shape is the {meta['objects'][meta['actor']]['color']} object?"
+    elif kind == "color":
+        if len({o["shape"] for o in meta["objects"]}) != len(meta["objects"]):
+            return None
+        ans, opts = meta["objects"][meta["actor"]]["color"], list(COLORS)
+        q = f"What colour is the {meta['objects'][meta['actor']]['shape']}?"
+    else:
+        raise ValueError(kind)
+    letters = option_letters(len(opts))
+    return render_question(q, opts), letters[opts.index(ans)], ans, letters
+
+# --- recipe3: a language-only skill the tiny LM lacks: find the option whose text is given -------------
+VOCABS = [[f"{c} {s}" for c in COLORS for s in SHAPES], list(COARSE)]
+
+def match_question(rng):
+    """'Which option says "X"?' with 4 shuffled options from one vocabulary: teaches option->letter lookup."""
+    vocab = VOCABS[int(rng.integers(len(VOCABS)))]
+    idx = rng.choice(len(vocab), 4, replace=False)
+    opts = [vocab[i] for i in idx]
+    ans = opts[int(rng.integers(4))]
+    return render_question(f'Which option says "{ans}"?', opts), L4[opts.index(ans)], ans, L4
+
+_orig_question = question
+def question(meta, kind, rng):
+    if kind == "match":
+        return match_question(rng)
+    return _orig_question(meta, kind, rng)

@@ -172,6 +172,9 @@ def stage_base(
         result = pretrain_base(family, worlds["base"], out, None, progress=False, **r)
         for folder in out.glob("stage-*/checkpoints"):  # optimizer states: not needed once trained
             shutil.rmtree(folder)
+        for folder in out.glob("stage-*/final"):  # earlier curriculum stages' weights: only the last is the base
+            if folder.resolve() != Path(result.model_dir).resolve():
+                shutil.rmtree(folder)
         return {  # paths relative to the stage folder: the folder is committed and cloned elsewhere
             "model_dir": Path(result.model_dir).relative_to(out).as_posix(),
             "competence": competence(result.model_dir, worlds["heldout"], **measure),

@@ -47,6 +47,7 @@ def test_mini_runs_every_family_in_every_setting_and_three_seeds_on_two():
 def test_overrides_use_dotted_keys_and_child_profiles_replace_seed_maps():
     quick = load_profile("quick", {"base.default.steps": 7, "families": ["qwen2_vl"]})
     assert quick.base_recipe("qwen2_vl")["steps"] == 7 and quick.families == ["qwen2_vl"]
+    assert quick.base_recipe("qwen2_vl")["curriculum"] is None  # mini's 3,000-step curriculum is not inherited
     assert quick.seeds_per_family == {}  # not merged with mini's map
     assert quick.base_recipe("qwen2_vl")["lr"] == load_profile("mini").base_recipe("qwen2_vl")["lr"]  # inherited
 

@@ -128,4 +128,6 @@ for row in summary["comparisons"]:
         print(f"{row['family']:18s} {row['a']:9s} - {row['b']:5s}: {row['diff']:+.3f} "
               f"[{row['diff_ci_low']:+.3f}, {row['diff_ci_high']:+.3f}], p = {row['p_value']:.4f}")
 leak = json.loads((paths.results / "leakage.json").read_text())
-print(f"leakage: {sum(leak['records_checked'].values())} training records checked, {leak['leaks']} on bench videos")
+print(f"leakage: {sum(leak['records_checked_by_content'].values())} training records checked "
+      f"({leak['training_videos_hashed']} videos, by content; synthetic ones also by seed), "
+      f"{leak['leaks']} on bench videos")

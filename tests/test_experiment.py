@@ -199,3 +199,62 @@ def test_summary_pairs_items_and_seeds_and_finds_a_planted_gain(tmp_path):
     no_gain = next(r for r in summary["comparisons"] if (r["a"], r["b"], r["level"]) == ("sft", "base", "all"))
     assert no_gain["diff"] == 0.0 and no_gain["p_value"] == 1.0
     assert summary == summarise(tmp_path, runs, items, profile)  # deterministic
+
+
+def _user_data(tmp_path, world_config):
+    """The user's own data as a researcher brings it: a folder of plain videos (no ground truth),
+    a labelled JSONL in the shared record shape, and a FineVidBench file with its videos."""
+    from sf2t.bench import build_mini
+
+    raw = tmp_path / "raw"
+    synth.generate(raw / "train", 4, "train", seed=5, config=world_config, progress=False)
+    synth.generate(raw / "labelled", 3, "labelled", seed=5, config=world_config, progress=False)
+    synth.generate(raw / "bench", 3, "bench", seed=5, config=world_config, progress=False)
+    videos = tmp_path / "my_videos"
+    videos.mkdir()
+    for mp4 in sorted((raw / "train").glob("*.mp4")):
+        shutil.copy(mp4, videos / mp4.name)
+    write_jsonl(tmp_path / "my_sft.jsonl", sft_records(synth.load_truth(raw / "labelled"), 2, seed=0))
+    built = build_mini(raw / "bench", tmp_path / "my_bench", n_videos=3, questions_per_video=8, seed=0)
+    return {
+        "train_videos": str(videos),
+        "sft": {"path": str(tmp_path / "my_sft.jsonl"), "root": str(raw / "labelled")},
+        "bench": {"path": str(built.path)},
+    }, built
+
+
+@pytest.mark.slow
+def test_the_users_own_videos_and_files_replace_the_synthetic_splits(tmp_path, world_config):
+    data, built = _user_data(tmp_path, world_config)
+    overrides = {
+        "families": ["qwen2_vl"], "settings": ["base", "sft", "sf2t"], "seeds": [0], "ablation.family": None,
+        "base.default.steps": 2, "finetune.steps": 2, "sf2t.n_samples": 8, "bench.eval_per_category": 1,
+        "videos": {"base": 4, "heldout": 3}, "data": data,
+    }
+    profile = load_profile("quick", overrides)
+    assert profile.replaced_splits() == {"train", "labelled", "bench"}
+    summary = run_experiment(profile, tmp_path / "results", log=lambda msg: None)
+    worlds = tmp_path / "results" / "cache" / "experiment" / "quick" / "worlds"
+    assert sorted(p.name for p in worlds.iterdir() if p.is_dir()) == ["base", "heldout"]  # nothing else generated
+    assert {r["setting"] for r in summary["main"]} == {"base", "sft", "sf2t"}
+    leak = json.loads((tmp_path / "results" / "experiment" / "quick" / "leakage.json").read_text())
+    assert leak["bench_videos"] == len({it["video"] for it in built.items}) and leak["leaks"] == 0
+    assert any(k.endswith("my_sft.jsonl") for k in leak["records_checked_by_content"])
+
+    # a copy of a bench video among the user's training videos, under another name, is refused
+    bench_video = built.path.parent / built.items[0]["video"]
+    shutil.copy(bench_video, tmp_path / "my_videos" / "holiday.mp4")
+    with pytest.raises(LeakageError, match="holiday.mp4, the same file as benchmark video"):
+        run_experiment(load_profile("quick", overrides), tmp_path / "results", log=lambda msg: None)
+
+
+def test_the_users_data_block_is_checked_before_anything_runs(tmp_path):
+    with pytest.raises(ProfileError, match="data: unknown key"):
+        load_profile("quick", {"data": {"videos": "x"}})
+    with pytest.raises(ProfileError, match="data.bench must be"):
+        load_profile("quick", {"data": {"bench": "bench.jsonl"}})
+    profile = load_profile("quick", {"data": {"train_videos": str(tmp_path / "nowhere"),
+                                              "bench": {"path": "no/such/bench.jsonl"}}})
+    with pytest.raises(ProfileError, match=r"(?s)no folder .*nowhere.*data.bench.path: no file .*no/such/bench.jsonl"):
+        run_experiment(profile, tmp_path / "results", log=lambda msg: None)
+    assert not (tmp_path / "results" / "cache").exists()

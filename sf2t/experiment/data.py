@@ -10,14 +10,15 @@ the base's competence), ``bench`` (FineVidBench-mini).
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sf2t.records import read_jsonl
+from sf2t.records import read_jsonl, resolve_under
 
 #: world folder -> (split, world-seed offset). "base" (the base models' caption pretraining) and
 #: "train" (SF²T's unlabelled videos) are both train-split but drawn with different world seeds.
@@ -36,12 +37,15 @@ class LeakageError(AssertionError):
 
 def build_worlds(profile, world_root: str | Path, progress: bool = False) -> dict[str, Path]:
     """Generate the world folders of ``profile`` (`WORLD_SPLITS`) under ``world_root`` and check
-    that they share no video seed or id."""
+    that they share no video seed or id. Splits the user's own data replaces
+    (`Profile.replaced_splits`) are not generated."""
     from sf2t import synth
 
     config = synth.WorldConfig.from_dict(profile.world)
     dirs = {}
     for name, (split, offset) in WORLD_SPLITS.items():
+        if name in profile.replaced_splits():
+            continue
         dirs[name] = Path(world_root) / name
         synth.generate(
             dirs[name], profile.videos[name], split, seed=profile.world_seed + offset, config=config, progress=progress
@@ -193,3 +197,44 @@ def check_no_leakage(training_data: Sequence[tuple[str | Path, str | Path]], ben
     if problems:
         raise LeakageError(f"{len(problems)} benchmark leak(s) into training data:\n  " + "\n  ".join(problems[:20]))
     return {"records_checked": checked, "bench_videos": len(bench_ids), "leaks": 0}
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_no_shared_videos(
+    training_data: Sequence[tuple[str | Path, str | Path]], bench_videos: Iterable[str | Path]
+) -> dict[str, Any]:
+    """Assert that no training record's video file has the same bytes as a benchmark video.
+
+    The check for any data, the user's own included (no ground truth needed): every distinct
+    video named by the records of ``training_data`` (``(jsonl path, video root)``) is hashed once
+    and compared with the hashes of ``bench_videos``. A copy under another name is caught; a
+    re-encoded copy is not (`check_no_leakage` catches those in the synthetic world by seed).
+    """
+    bench_hashes: dict[str, str] = {}
+    for video in bench_videos:
+        bench_hashes.setdefault(_file_sha256(Path(video)), str(video))
+    hashed: dict[Path, str] = {}
+    problems: list[str] = []
+    checked: dict[str, int] = {}
+    for path, root in training_data:
+        records = read_jsonl(path, required=("id", "video"))
+        for rec in records:
+            video = resolve_under(root, rec["video"])
+            if video not in hashed:
+                hashed[video] = _file_sha256(video)
+            twin = bench_hashes.get(hashed[video])
+            if twin is not None:
+                problems.append(
+                    f"{path}: record {rec['id']} trains on {video}, the same file as benchmark video {twin}"
+                )
+        checked[str(path)] = len(records)
+    if problems:
+        raise LeakageError(f"{len(problems)} benchmark leak(s) into training data:\n  " + "\n  ".join(problems[:20]))
+    return {"records_checked": checked, "training_videos": len(hashed), "bench_videos": len(bench_hashes), "leaks": 0}

@@ -21,6 +21,8 @@ from typing import Any
 SETTINGS = ("base", "sft", "sf2t", "sft_sf2t")
 TASKS = ("counting", "consistency", "localization", "disorder", "rearrangement")
 GATE_ACTIONS = ("stop", "warn")
+#: The user's own data (the ``data`` block): what each key replaces of the synthetic world.
+DATA_REPLACES = {"train_videos": "train", "sft": "labelled", "bench": "bench"}
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs" / "experiment"
 
 
@@ -50,6 +52,7 @@ class Profile:
     ablation: dict[str, Any] = field(default_factory=dict)  # {"family": str | None, "seeds": [...]}
     evaluation: dict[str, Any] = field(default_factory=dict)  # batch_size, blind_baseline, n_bootstrap
     stats: dict[str, Any] = field(default_factory=dict)  # n_permutations, n_bootstrap, seed
+    data: dict[str, Any] = field(default_factory=dict)  # the user's own data instead of the synthetic world's
     workers: int = 1  # independent runs in parallel processes (each with one torch thread)
     torch_threads: int = 1
     note: str = ""
@@ -65,6 +68,43 @@ class Profile:
         recipe = copy.deepcopy(self.base.get("default", {}))
         recipe.update(copy.deepcopy(self.base.get("families", {}).get(family, {})))
         return recipe
+
+    def user_data(self) -> dict[str, Any]:
+        """The ``data`` block with absolute paths (a relative path is taken from the repository root):
+        ``train_videos`` (a folder of unlabelled videos: SF²T), ``sft`` and ``bench`` (``{"path": a
+        JSONL file, "root": its videos folder}``; the root defaults to the file's folder)."""
+        repo = CONFIG_DIR.parents[1]
+
+        def absolute(p: str) -> str:
+            return str(Path(p) if Path(p).is_absolute() else repo / p)
+
+        out: dict[str, Any] = {}
+        if self.data.get("train_videos"):
+            out["train_videos"] = absolute(self.data["train_videos"])
+        for key in ("sft", "bench"):
+            if self.data.get(key):
+                path = absolute(self.data[key]["path"])
+                root = self.data[key].get("root")
+                out[key] = {"path": path, "root": absolute(root) if root else str(Path(path).parent)}
+        return out
+
+    def replaced_splits(self) -> set[str]:
+        """The synthetic world's splits that the user's data replaces (not generated)."""
+        return {DATA_REPLACES[k] for k in self.user_data()}
+
+    def check_data(self) -> None:
+        """Every file and folder of the ``data`` block exists: checked before anything runs."""
+        data, missing = self.user_data(), []
+        if "train_videos" in data and not Path(data["train_videos"]).is_dir():
+            missing.append(f"data.train_videos: no folder {data['train_videos']}")
+        for key in ("sft", "bench"):
+            if key in data:
+                if not Path(data[key]["path"]).is_file():
+                    missing.append(f"data.{key}.path: no file {data[key]['path']}")
+                if not Path(data[key]["root"]).is_dir():
+                    missing.append(f"data.{key}.root: no folder {data[key]['root']}")
+        if missing:
+            raise ProfileError(f"{self.source or self.name}: the profile's data is missing:\n  " + "\n  ".join(missing))
 
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -102,7 +142,21 @@ class Profile:
             WorldConfig.from_dict(self.world)
         except (ValueError, TypeError) as exc:
             problems.append(f"world: {exc}")
+        unknown_data = sorted(set(self.data) - set(DATA_REPLACES))
+        need(not unknown_data, f"data: unknown key(s) {unknown_data}; known: {sorted(DATA_REPLACES)}")
+        train_videos = self.data.get("train_videos")
+        need(train_videos is None or isinstance(train_videos, str), "data.train_videos must be a folder path")
+        for key in ("sft", "bench"):
+            block = self.data.get(key)
+            need(
+                block is None
+                or (isinstance(block, dict) and isinstance(block.get("path"), str) and set(block) <= {"path", "root"}),
+                f'data.{key} must be {{"path": a JSONL file, "root": its videos folder (optional)}}, got {block!r}',
+            )
+        replaced = {DATA_REPLACES[k] for k in DATA_REPLACES if self.data.get(k)}
         for split in ("base", "train", "labelled", "heldout", "bench"):
+            if split in replaced:
+                continue
             n = self.videos.get(split)
             need(isinstance(n, int) and n >= 1, f"videos.{split} must be a positive integer, got {n!r}")
         for key in ("questions_per_video", "eval_per_category"):

@@ -82,7 +82,12 @@ def _ref(model: str) -> Path | str:
 def stage_worlds(profile: Profile, paths: Paths, log=print) -> dict[str, str]:
     from sf2t.experiment.data import build_worlds
 
-    inputs = {"world": profile.world, "videos": profile.videos, "world_seed": profile.world_seed}
+    inputs = {
+        "world": profile.world,
+        "videos": profile.videos,
+        "world_seed": profile.world_seed,
+        "replaced": sorted(profile.replaced_splits()),
+    }
 
     def build(out: Path) -> dict[str, Any]:
         return {k: str(v) for k, v in build_worlds(profile, out).items()}
@@ -90,9 +95,18 @@ def stage_worlds(profile: Profile, paths: Paths, log=print) -> dict[str, str]:
     return run_stage("worlds", paths.cache / "worlds", inputs, build, log=log)
 
 
-def stage_bench(profile: Profile, paths: Paths, bench_world: str, log=print) -> dict[str, Any]:
-    from sf2t.bench import build_mini
+def stage_bench(profile: Profile, paths: Paths, worlds: dict[str, str], log=print) -> dict[str, Any]:
+    """The benchmark every run answers: the user's FineVidBench file (``data.bench``), checked, or
+    FineVidBench-mini built from the bench world. Returns its ``path``, videos ``root`` and size."""
+    from sf2t.bench import build_mini, load_bench
 
+    user = profile.user_data().get("bench")
+    if user:  # validated on every call (a malformed line is named); nothing to build
+        items, skipped = load_bench(user["path"], user["root"])
+        for s in skipped:
+            log(f"bench {user['path']}: {s}")
+        return {"path": user["path"], "root": user["root"], "n_items": len(items), "skipped": len(skipped)}
+    bench_world = worlds["bench"]
     b = profile.bench
     options = {
         "frame_counts": tuple(b.get("frame_counts", (4, 8, 16))),
@@ -115,18 +129,18 @@ def stage_bench(profile: Profile, paths: Paths, bench_world: str, log=print) -> 
             seed=b.get("seed", 0),
             **options,
         )
-        return {"path": str(built.path), "n_items": len(built.items)}
+        return {"path": str(built.path), "root": str(Path(built.path).parent), "n_items": len(built.items)}
 
     return run_stage("bench", paths.cache / "bench", inputs, build, log=log)
 
 
-def eval_items(profile: Profile, bench_path: str) -> list[dict[str, Any]]:
-    """The items every run answers: the whole bench, or ``eval_per_category`` of each
-    category spread through it (the same items for every run, so runs pair item by item)."""
+def eval_items(profile: Profile, bench: dict[str, Any]) -> list[dict[str, Any]]:
+    """The items every run answers: the whole bench (``stage_bench``'s path and root), or
+    ``eval_per_category`` of each category spread through it (the same items for every run, so
+    runs pair item by item)."""
     from sf2t.bench import load_bench, spread_subset
 
-    loaded = load_bench(bench_path)
-    items = loaded[0] if isinstance(loaded, tuple) else loaded
+    items, _ = load_bench(bench["path"], bench["root"])
     k = profile.bench["eval_per_category"]
     return spread_subset(items, k) if k else list(items)
 
@@ -231,10 +245,15 @@ def gate_message(verdict: dict[str, Any], profile: Profile) -> str:
 # ---------------------------------------------------------------------- per-run data, fine-tune, evaluation
 
 
-def stage_sft_data(profile: Profile, paths: Paths, seed: int, worlds: dict[str, str], log=print) -> str:
+def stage_sft_data(profile: Profile, paths: Paths, seed: int, worlds: dict[str, str], log=print) -> tuple[str, str]:
+    """The SFT records and their videos folder: the user's labelled file (``data.sft``, the same
+    for every seed), or scene-level questions drawn per seed from the labelled world."""
     from sf2t.experiment.data import sft_records
     from sf2t.synth import load_truth
 
+    user = profile.user_data().get("sft")
+    if user:
+        return user["path"], user["root"]
     b = profile.bench
     inputs = {
         "labelled": Path(worlds["labelled"]),
@@ -256,9 +275,13 @@ def stage_sft_data(profile: Profile, paths: Paths, seed: int, worlds: dict[str, 
         write_jsonl(out / "sft.jsonl", records)
         return {"path": str(out / "sft.jsonl"), "n": len(records)}
 
-    return run_stage(f"sft data seed{seed}", paths.cache / "data" / "sft" / f"seed{seed}", inputs, build, log=log)[
-        "path"
-    ]
+    done = run_stage(f"sft data seed{seed}", paths.cache / "data" / "sft" / f"seed{seed}", inputs, build, log=log)
+    return done["path"], worlds["labelled"]
+
+
+def sf2t_videos(profile: Profile, worlds: dict[str, str]) -> str:
+    """SF²T's unlabelled videos: the user's folder (``data.train_videos``) or the train world."""
+    return profile.user_data().get("train_videos") or worlds["train"]
 
 
 def stage_sf2t_data(profile: Profile, paths: Paths, run: Run, worlds: dict[str, str], log=print) -> str:
@@ -266,11 +289,12 @@ def stage_sf2t_data(profile: Profile, paths: Paths, run: Run, worlds: dict[str, 
 
     s = profile.sf2t
     name = f"seed{run.seed}" + (f"-no_{run.drop_task}" if run.drop_task else "")
-    inputs = {"train": Path(worlds["train"]), "sf2t": s, "family": run.family, "seed": run.seed, "drop": run.drop_task}
+    videos = sf2t_videos(profile, worlds)
+    inputs = {"train": Path(videos), "sf2t": s, "family": run.family, "seed": run.seed, "drop": run.drop_task}
 
     def build(out: Path) -> dict[str, Any]:
         records, line = sf2t_samples(
-            worlds["train"],
+            videos,
             run.family,
             s["n_samples"],
             run.seed,
@@ -290,20 +314,14 @@ def training_sources(profile: Profile, paths: Paths, run: Run, worlds: dict[str,
     sources = []
     if run.setting in ("sft", "sft_sf2t"):
         ratio = profile.sft_sf2t_ratio[0] if run.setting == "sft_sf2t" else 1.0
-        sources.append(
-            {
-                "path": stage_sft_data(profile, paths, run.seed, worlds, log),
-                "root": worlds["labelled"],
-                "ratio": ratio,
-                "name": "sft",
-            }
-        )
+        path, root = stage_sft_data(profile, paths, run.seed, worlds, log)
+        sources.append({"path": path, "root": root, "ratio": ratio, "name": "sft"})
     if run.setting in ("sf2t", "sft_sf2t"):
         ratio = profile.sft_sf2t_ratio[1] if run.setting == "sft_sf2t" else 1.0
         sources.append(
             {
                 "path": stage_sf2t_data(profile, paths, run, worlds, log),
-                "root": worlds["train"],
+                "root": sf2t_videos(profile, worlds),
                 "ratio": ratio,
                 "name": "sf2t",
             }
@@ -389,15 +407,13 @@ def run_one(profile_values: dict[str, Any], paths: Paths, run_values: dict[str, 
     torch.set_num_threads(profile.torch_threads)
     run = Run(**{k: run_values[k] for k in ("family", "setting", "seed", "drop_task")})
     worlds, base_dir = shared["worlds"], shared["bases"][run.family]
-    items = eval_items(profile, shared["bench_path"])
+    items = eval_items(profile, shared["bench"])
     adapter = None
     sources: list[dict] = []
     if run.trains:
         sources = training_sources(profile, paths, run, worlds, _quiet)
         adapter = stage_finetune(profile, paths, run, base_dir, sources, _quiet)
-    eval_dir = stage_evaluate(
-        profile, paths, run, base_dir, adapter, items, str(Path(shared["bench_path"]).parent), _quiet
-    )
+    eval_dir = stage_evaluate(profile, paths, run, base_dir, adapter, items, shared["bench"]["root"], _quiet)
     agg = json.loads((Path(eval_dir) / "aggregate.json").read_text())
     blind = (agg.get("baselines") or {}).get("blind")
     result = {
@@ -465,9 +481,11 @@ def run_experiment(profile: Profile, results_dir: str | Path, log=print, from_sc
     import torch
 
     from sf2t.bench import bench_stats, load_bench
-    from sf2t.experiment.data import check_no_leakage
+    from sf2t.experiment.data import check_no_leakage, check_no_shared_videos
     from sf2t.experiment.stats import summarise
+    from sf2t.records import resolve_under
 
+    profile.check_data()  # the user's files, before anything runs
     torch.set_num_threads(profile.torch_threads)
     t0 = time.perf_counter()
     paths = Paths.under(results_dir, profile.name)
@@ -478,10 +496,9 @@ def run_experiment(profile: Profile, results_dir: str | Path, log=print, from_sc
     _dump(paths.results / "plan.json", [r.to_dict() for r in runs])
 
     worlds = stage_worlds(profile, paths, log)
-    bench = stage_bench(profile, paths, worlds["bench"], log)
-    loaded = load_bench(bench["path"])
-    all_items = loaded[0] if isinstance(loaded, tuple) else loaded
-    items = eval_items(profile, bench["path"])
+    bench = stage_bench(profile, paths, worlds, log)
+    all_items, _ = load_bench(bench["path"], bench["root"])
+    items = eval_items(profile, bench)
     _dump(
         paths.results / "bench_stats.json",
         {
@@ -510,7 +527,7 @@ def run_experiment(profile: Profile, results_dir: str | Path, log=print, from_sc
     shared = {
         "worlds": worlds,
         "bases": {f: b["model_dir"] for f, b in zip(profile.families, bases, strict=True)},
-        "bench_path": bench["path"],
+        "bench": {"path": bench["path"], "root": bench["root"]},
     }
 
     # Training data first (cheap, in this process) so leakage is checked before any fine-tune.
@@ -518,12 +535,27 @@ def run_experiment(profile: Profile, results_dir: str | Path, log=print, from_sc
     for run in runs:
         if run.trains:
             training += [(s["path"], s["root"]) for s in training_sources(profile, paths, run, worlds, _quiet)]
-    leakage = check_no_leakage(sorted(set(training)), worlds["bench"])
-    leakage["records_checked"] = {
-        os.path.relpath(k, Path(results_dir)): v for k, v in leakage["records_checked"].items()
+    training = sorted(set(training))
+    # By ground truth (id, seed) where training and bench videos are the synthetic world's, and by
+    # file content for every video, the user's own included.
+    synthetic = [(p, r) for p, r in training if (Path(r) / "index.jsonl").is_file()]
+    leakage = check_no_leakage(synthetic, worlds["bench"]) if "bench" in worlds else {"records_checked": {}}
+    bench_files = sorted({resolve_under(bench["root"], it["video"]) for it in all_items})
+    by_content = check_no_shared_videos(training, bench_files)
+    leakage = {
+        "records_checked": {os.path.relpath(k, Path(results_dir)): v for k, v in leakage["records_checked"].items()},
+        "records_checked_by_content": {
+            os.path.relpath(k, Path(results_dir)): v for k, v in by_content["records_checked"].items()
+        },
+        "training_videos_hashed": by_content["training_videos"],
+        "bench_videos": by_content["bench_videos"],
+        "leaks": 0,
     }
     _dump(paths.results / "leakage.json", leakage)
-    log(f"leakage check: {sum(leakage['records_checked'].values())} training records, none on a bench video")
+    log(
+        f"leakage check: {sum(leakage['records_checked_by_content'].values())} training records "
+        f"({leakage['training_videos_hashed']} videos) against {leakage['bench_videos']} bench videos: none shared"
+    )
 
     _parallel(run_one, [(public_profile, paths, r.to_dict(), shared) for r in runs], profile.workers, "runs")
     summary = summarise(paths.results, runs, items, profile)

@@ -211,9 +211,12 @@ print(format_rows([{"category": c, "questions": sum(it["category"] == c for it i
 # %% [markdown]
 # ## Tiny models
 #
-# Until trained checkpoints exist, the models are tiny *random* instances of real Video-LLM families
-# (`sf2t.models.tiny`): they should sit at chance, and their blind runs with them. Pass trained
-# checkpoints (or LoRA adapter folders through `sf2t evaluate --adapter`) via the `models` parameter.
+# By default the models are tiny *random* instances of real Video-LLM families (`sf2t.models.tiny`): they
+# should sit at chance, and their blind runs with them, which checks the benchmark rather than a model.
+# The trained tiny bases (`results/bases/<profile>/`) know a different, easier world (64² frames, one
+# object), so they are evaluated on the experiment's own FineVidBench-mini in notebook 04 (setting
+# `base`, with their blind runs). Pass any other checkpoint (or a LoRA adapter folder through
+# `sf2t evaluate --adapter`) via the `models` parameter.
 # Each run writes `items.jsonl` (one record per question, with the exact frame indices the model saw)
 # and `aggregate.json` (accuracy per level and category with bootstrap 95% intervals, the config and
 # the git commit) under `results/finevidbench/<profile>/<model>-<items hash>/`, and resumes where it
@@ -258,5 +261,5 @@ if aggregates:
 #   `paper/figures/finevidbench_overview.*`; they describe **our** benchmark, not the paper's.
 # - Random tiny models score at chance in every category, and so do their blind runs: nothing in the
 #   question text gives the answer away. A trained model that beats its own blind run uses the video.
-# - The model comparison of the paper (base, SFT, SF²T, SFT+SF²T) is run on this benchmark in a later
-#   notebook, once the training notebooks have produced checkpoints.
+# - The model comparison of the paper (base, SFT, SF²T, SFT+SF²T) runs in notebook 04 on a
+#   FineVidBench-mini built by the same code from the experiment's own world.

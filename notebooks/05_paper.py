@@ -16,7 +16,8 @@
 # %% [markdown]
 # # 05 · The paper's tables and figures, from our results
 #
-# This notebook reads **only** `results/experiment/<profile>/` (written by notebook 04) and writes
+# This notebook reads **only** `results/experiment/<profile>/` (written by notebook 04) and the base models'
+# loss curves under `results/bases/<profile>/`, and writes
 # `paper/tables/` (CSV, Markdown, LaTeX) and `paper/figures/` (PDF, PNG) with `sf2t.report`. It imports no
 # model, training or evaluation code, so every number in `paper/` is one our runs wrote. We do not know the
 # paper's own values and never fill them in: each artifact reconstructs the *kind* of result the paper
@@ -26,6 +27,7 @@
 # |---|---|
 # | `tables/experiment_bench_stats` | the benchmark statistics (of the benchmark the experiment used) |
 # | `tables/base_competence` | (ours) the competence gate: coarse-question accuracy of each base |
+# | `figures/base_training` | (ours) the base models' loss curves on coarse captions, stage by stage |
 # | `tables/main_results` | the main table: every family and setting, per level and category, mean ± 95% CI |
 # | `tables/sft_sf2t_comparison` | SFT vs SF²T vs SFT+SF²T, with paired tests of the differences |
 # | `tables/ablation_leave_one_task_out` | the ablation of SF²T's five tasks |
@@ -53,7 +55,14 @@ root = Path(repo_root) if repo_root else next(
 )
 sys.path.insert(0, str(root))
 
-from sf2t.report import format_mean_ci, format_value, read_json, save_figure, write_table  # noqa: E402
+from sf2t.report import (  # noqa: E402
+    format_mean_ci,
+    format_value,
+    read_json,
+    read_loss_curves,
+    save_figure,
+    write_table,
+)
 
 results = (Path(results_dir) if results_dir else root / "results") / "experiment" / profile
 paper = Path(paper_dir) if paper_dir else root / "paper"
@@ -106,6 +115,35 @@ write_table(rows, tables / "base_competence", source=SOURCE.replace("summary", "
                     "videos (balanced: the mean over answer classes); the experiment stops when a base is below "
                     f"the required value.{warning}")
 print("\n".join(str(r) for r in rows))
+
+# %% [markdown]
+# How each base got there: the training loss on coarse captions (a moving average over 50 steps), one
+# curve per family, a dotted line where a curriculum stage begins. A pretrained checkpoint (paper scale)
+# has no curve here.
+
+# %%
+bases = (Path(results_dir) if results_dir else root / "results") / "bases" / profile
+curves = {f: read_loss_curves(sorted((bases / f).glob("stage-*"))) for f in S["families"]}
+curves = {f: c for f, c in curves.items() if c}
+if curves:
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    for family, rows in curves.items():
+        steps = np.array([r["step"] for r in rows])
+        loss = np.array([r["loss"] for r in rows])
+        k = min(50, len(loss))
+        smooth = np.convolve(loss, np.ones(k) / k, mode="valid")
+        line, = ax.plot(steps[k - 1:], smooth, label=family, lw=1.2)
+        starts = {r["stage"]: r["step"] for r in reversed(rows)}  # the first step of each stage
+        for stage, step in starts.items():
+            if stage > 0:
+                ax.axvline(step, color=line.get_color(), ls=":", lw=1)
+    ax.set_yscale("log")
+    ax.set_xlabel("training step")
+    ax.set_ylabel(f"loss (mean of {k} steps)")
+    ax.set_title(f"Base models on coarse captions ({profile} profile){' — SMOKE TEST ONLY' if warning else ''}")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    save_figure(fig, figures / "base_training")
 
 # %% [markdown]
 # ## The main table

@@ -26,6 +26,18 @@ def read_json(path: str | os.PathLike) -> Any:
         return json.load(fh)
 
 
+def read_loss_curves(run_dirs: Sequence[str | os.PathLike]) -> list[dict[str, Any]]:
+    """The ``loss.csv`` files of consecutive training runs (a curriculum's stages) as one curve:
+    rows ``{step, loss, stage}`` with steps counted on from the previous run's last step."""
+    rows: list[dict[str, Any]] = []
+    for stage, run_dir in enumerate(run_dirs):
+        offset = rows[-1]["step"] if rows else 0
+        with open(Path(run_dir) / "loss.csv", encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                rows.append({"step": offset + int(row["step"]), "loss": float(row["loss"]), "stage": stage})
+    return rows
+
+
 def format_value(value: Any, digits: int = 1) -> str:
     """Numbers with a fixed number of decimals; None/NaN as an en dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

@@ -48,3 +48,18 @@ def test_figures_are_byte_identical_on_rerun(tmp_path):
 def test_format_mean_ci():
     assert format_mean_ci(50.0, 40.0, 60.0) == "50.0 ± 10.0"
     assert format_mean_ci(None, None, None) == "–"
+
+
+def test_loss_curves_of_a_curriculum_continue_their_step_count(tmp_path):
+    from sf2t.report import read_loss_curves
+
+    for stage, losses in enumerate([[3.0, 2.0, 1.5], [1.4, 1.0]]):
+        run = tmp_path / f"stage-{stage}"
+        run.mkdir()
+        lines = ["step,loss,lr,samples_per_s,elapsed_s,eval_loss"]
+        lines += [f"{i + 1},{x},0.001,10.0,{i}," for i, x in enumerate(losses)]
+        (run / "loss.csv").write_text("\n".join(lines) + "\n")
+    rows = read_loss_curves(sorted(tmp_path.glob("stage-*")))
+    assert [(r["step"], r["loss"], r["stage"]) for r in rows] == [
+        (1, 3.0, 0), (2, 2.0, 0), (3, 1.5, 0), (4, 1.4, 1), (5, 1.0, 1)]
+    assert read_loss_curves([]) == []

@@ -91,7 +91,7 @@ def stage_worlds(profile: Profile, paths: Paths, log=print) -> dict[str, str]:
 
 
 def stage_bench(profile: Profile, paths: Paths, bench_world: str, log=print) -> dict[str, Any]:
-    from sf2t.bench import build_mini
+    from sf2t.bench_builder import build_mini
 
     b = profile.bench
     options = {

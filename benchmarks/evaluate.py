@@ -37,7 +37,8 @@ import torch  # loaded before anything imports decord: the other order crashes t
 
 import sf2t.evaluate as ev
 from sf2t import synth
-from sf2t.bench import MiniConfig, build_items, save_bench
+from sf2t.bench import save_bench
+from sf2t.bench_builder import MiniConfig, build_items
 from sf2t.evaluate import evaluate, load_model, read_done
 from sf2t.transforms import materialize
 

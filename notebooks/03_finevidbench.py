@@ -20,7 +20,7 @@
 # at two levels: **scene** level (what happens, with what effect, how fast) and **fragment** level (the
 # properties of a sequence of frames). Its videos and questions are not released, and the category names
 # below are our reconstruction (see `paper.md` §3), so this notebook builds **FineVidBench-mini** from the
-# held-out split of our synthetic world (`sf2t.bench`), where every answer is computed from ground truth:
+# held-out split of our synthetic world (`sf2t.bench_builder`), where every answer is computed from ground truth:
 #
 # | level | category | what is asked (our design) |
 # |---|---|---|
@@ -77,7 +77,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from sf2t import synth  # noqa: E402
-from sf2t.bench import CATEGORIES, LEVEL_OF, bench_stats, build_mini, format_rows, spread_subset  # noqa: E402
+from sf2t.bench import CATEGORIES, LEVEL_OF, bench_stats, format_rows, spread_subset  # noqa: E402
+from sf2t.bench_builder import build_mini  # noqa: E402
 from sf2t.evaluate import (  # noqa: E402
     evaluate,
     items_sha256,

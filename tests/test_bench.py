@@ -10,20 +10,17 @@ import pytest
 
 from sf2t import synth
 from sf2t.bench import (
-    ACTION_TEXT,
     CATEGORIES,
     FRAGMENT_CATEGORIES,
     SCENE_CATEGORIES,
-    MiniConfig,
     bench_stats,
-    build_items,
-    build_mini,
     item_problems,
     load_bench,
     save_bench,
     spread_subset,
     validate,
 )
+from sf2t.bench_builder import ACTION_TEXT, MiniConfig, build_items, build_mini
 from sf2t.records import RecordError, read_jsonl
 from sf2t.transforms import materialize
 from sf2t.video import PLAYBACK_SPEEDS, speed_indices
@@ -316,7 +313,7 @@ def test_spread_subset_takes_every_category_from_many_videos(built):
 
 
 def test_scene_question_drafts_serve_any_split_and_place_options_balances_letters(world_dir):
-    from sf2t.bench import MiniConfig, place_options, scene_question_drafts
+    from sf2t.bench_builder import MiniConfig, place_options, scene_question_drafts
 
     truth = {**synth.load_truth(world_dir)[0], "split": "labelled"}
     rng = np.random.default_rng(0)

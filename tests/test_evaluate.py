@@ -10,7 +10,8 @@ import torch  # torch must load before decord: the other order segfaults in torc
 
 import sf2t.evaluate as ev
 from sf2t import synth
-from sf2t.bench import MiniConfig, build_items, load_bench, save_bench
+from sf2t.bench import load_bench, save_bench
+from sf2t.bench_builder import MiniConfig, build_items
 from sf2t.evaluate import (
     aggregate,
     bootstrap_ci,

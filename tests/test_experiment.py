@@ -204,7 +204,7 @@ def test_summary_pairs_items_and_seeds_and_finds_a_planted_gain(tmp_path):
 def _user_data(tmp_path, world_config):
     """The user's own data as a researcher brings it: a folder of plain videos (no ground truth),
     a labelled JSONL in the shared record shape, and a FineVidBench file with its videos."""
-    from sf2t.bench import build_mini
+    from sf2t.bench_builder import build_mini
 
     raw = tmp_path / "raw"
     synth.generate(raw / "train", 4, "train", seed=5, config=world_config, progress=False)

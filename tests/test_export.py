@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from sf2t import synth
-from sf2t.bench import CATEGORIES, MiniConfig, build_items
+from sf2t.bench import CATEGORIES
+from sf2t.bench_builder import MiniConfig, build_items
 from sf2t.evaluate import extract_letter
 from sf2t.export import (
     export_hf,

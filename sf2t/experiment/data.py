@@ -67,13 +67,13 @@ def sft_records(
 ) -> list[dict[str, Any]]:
     """Scene-level questions with answers on LABELLED-split videos: SFT's small labelled set.
 
-    The questions are FineVidBench-mini's own scene-level question makers (`sf2t.bench`),
+    The questions are FineVidBench-mini's own scene-level question makers (`sf2t.bench_builder`),
     applied to labelled-split truths (the bench builder itself refuses any split but
     ``bench``, rightly). Each video gives ``records_per_video`` questions drawn round-robin over
     ``categories``; answer letters rotate so no letter is favoured. Video paths are relative to
     the labelled world folder.
     """
-    from sf2t import bench
+    from sf2t import bench, bench_builder
     from sf2t.prompts import option_letters
     from sf2t.synth import COLORS
 
@@ -83,14 +83,14 @@ def sft_records(
     unknown = [c for c in categories if c not in bench.SCENE_CATEGORIES]
     if unknown:
         raise ValueError(f"SFT categories must be scene-level {bench.SCENE_CATEGORIES}, got {unknown}")
-    cfg = bench.MiniConfig(
+    cfg = bench_builder.MiniConfig(
         n_videos=max(1, len(truths)), seed=seed, frame_counts=tuple(frame_counts), speeds=tuple(speeds)
     )
     turn: Counter = Counter()
     records = []
     for vi, truth in enumerate(sorted(truths, key=lambda t: t["id"])):
         rng = np.random.default_rng([seed, 17, vi])
-        queues = bench.scene_question_drafts(truth, cfg, rng, categories, sorted(COLORS))
+        queues = bench_builder.scene_question_drafts(truth, cfg, rng, categories, sorted(COLORS))
         for c in queues:  # the drafts of a category in a seeded order (the makers keep their own order)
             queues[c] = [queues[c][i] for i in rng.permutation(len(queues[c]))]
         chosen = []
@@ -100,7 +100,7 @@ def sft_records(
                 if queues[c] and len(chosen) < records_per_video:
                     chosen.append(queues[c].pop(0))
         for qi, draft in enumerate(chosen):
-            options, answer = bench.place_options(draft, turn, rng)
+            options, answer = bench_builder.place_options(draft, turn, rng)
             records.append(
                 {
                     "id": f"sft-{truth['id']}-{qi:02d}",

@@ -98,7 +98,8 @@ def stage_worlds(profile: Profile, paths: Paths, log=print) -> dict[str, str]:
 def stage_bench(profile: Profile, paths: Paths, worlds: dict[str, str], log=print) -> dict[str, Any]:
     """The benchmark every run answers: the user's FineVidBench file (``data.bench``), checked, or
     FineVidBench-mini built from the bench world. Returns its ``path``, videos ``root`` and size."""
-    from sf2t.bench import build_mini, load_bench
+    from sf2t.bench import load_bench
+    from sf2t.bench_builder import build_mini
 
     user = profile.user_data().get("bench")
     if user:  # validated on every call (a malformed line is named); nothing to build

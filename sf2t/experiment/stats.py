@@ -337,6 +337,23 @@ def blind_rows(results: Path, runs: Sequence[Run]) -> list[dict[str, Any]]:
     return rows
 
 
+def blind_means(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`blind_rows` averaged over seeds per (family, setting): the text-only control of each arm."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["family"], row["setting"]), []).append(row)
+    return [
+        {
+            "family": family,
+            "setting": setting,
+            "n_seeds": len(group),
+            "accuracy": float(np.mean([r["accuracy"] for r in group])),
+            "levels": {lv: float(np.mean([r["levels"][lv] for r in group])) for lv in LEVELS},
+        }
+        for (family, setting), group in groups.items()
+    ]
+
+
 def summarise(results: str | Path, runs: Sequence[Run], items: Sequence[dict[str, Any]], profile) -> dict[str, Any]:
     """Everything notebook 05 turns into tables and figures, in one JSON-ready dict."""
     results = Path(results)
@@ -366,4 +383,5 @@ def summarise(results: str | Path, runs: Sequence[Run], items: Sequence[dict[str
         },
         "baselines": baseline_rows(items),
         "blind": blind_rows(results, runs),
+        "blind_means": blind_means(blind_rows(results, runs)),
     }

@@ -139,6 +139,24 @@ def reproduce(session: nox.Session) -> None:
             seconds[py.stem] = round(time.perf_counter() - t0, 1)
     if seconds:
         _record_times(profile, seconds)
+    if profile == "mini":
+        _refresh_readme_tables()
+
+
+def _refresh_readme_tables() -> None:
+    """Rewrite README blocks ``<!-- include paper/tables/X.md -->`` ... ``<!-- end include -->`` with the
+    generated files, so the README never shows numbers the last run did not write."""
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+
+    def fill(match: re.Match) -> str:
+        path = ROOT / match.group(1)
+        body = path.read_text(encoding="utf-8").strip() if path.is_file() else match.group(2).strip()
+        return f"<!-- include {match.group(1)} -->\n{body}\n<!-- end include -->"
+
+    readme.write_text(
+        re.sub(r"<!-- include (\S+) -->\n(.*?)<!-- end include -->", fill, text, flags=re.S), encoding="utf-8"
+    )
 
 
 def _record_times(profile: str, seconds: dict[str, float]) -> None:

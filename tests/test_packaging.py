@@ -63,3 +63,12 @@ def test_decord_then_torch_does_not_crash():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
+
+
+def test_tables_shown_in_the_readme_are_the_generated_files():
+    """README blocks between ``<!-- include paper/tables/X.md -->`` and ``<!-- end include -->`` are copies of
+    generated tables (`nox -s reproduce` rewrites the files): a copy that drifted would show stale numbers."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"<!-- include (\S+) -->\n(.*?)<!-- end include -->", readme, flags=re.S)
+    for path, text in blocks:
+        assert text.strip() == (ROOT / path).read_text(encoding="utf-8").strip(), f"README's copy of {path} is stale"

@@ -42,9 +42,10 @@ def build_worlds(profile, world_root: str | Path, progress: bool = False) -> dic
     from sf2t import synth
 
     config = synth.WorldConfig.from_dict(profile.world)
+    replaced = profile.replaced_splits()
     dirs = {}
     for name, (split, offset) in WORLD_SPLITS.items():
-        if name in profile.replaced_splits():
+        if name in replaced:
             continue
         dirs[name] = Path(world_root) / name
         synth.generate(

@@ -90,7 +90,7 @@ class Profile:
 
     def replaced_splits(self) -> set[str]:
         """The synthetic world's splits that the user's data replaces (not generated)."""
-        return {DATA_REPLACES[k] for k in self.user_data()}
+        return {split for key, split in DATA_REPLACES.items() if self.data.get(key)}
 
     def check_data(self) -> None:
         """Every file and folder of the ``data`` block exists: checked before anything runs."""
@@ -153,7 +153,7 @@ class Profile:
                 or (isinstance(block, dict) and isinstance(block.get("path"), str) and set(block) <= {"path", "root"}),
                 f'data.{key} must be {{"path": a JSONL file, "root": its videos folder (optional)}}, got {block!r}',
             )
-        replaced = {DATA_REPLACES[k] for k in DATA_REPLACES if self.data.get(k)}
+        replaced = self.replaced_splits()
         for split in ("base", "train", "labelled", "heldout", "bench"):
             if split in replaced:
                 continue

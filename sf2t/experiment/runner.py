@@ -96,17 +96,14 @@ def stage_worlds(profile: Profile, paths: Paths, log=print) -> dict[str, str]:
 
 
 def stage_bench(profile: Profile, paths: Paths, worlds: dict[str, str], log=print) -> dict[str, Any]:
-    """The benchmark every run answers: the user's FineVidBench file (``data.bench``), checked, or
-    FineVidBench-mini built from the bench world. Returns its ``path``, videos ``root`` and size."""
-    from sf2t.bench import load_bench
+    """The benchmark every run answers: the user's FineVidBench file (``data.bench``; nothing to
+    build, `run_experiment` validates it as it loads it), or FineVidBench-mini built from the bench
+    world. Returns its ``path`` and videos ``root``."""
     from sf2t.bench_builder import build_mini
 
     user = profile.user_data().get("bench")
-    if user:  # validated on every call (a malformed line is named); nothing to build
-        items, skipped = load_bench(user["path"], user["root"])
-        for s in skipped:
-            log(f"bench {user['path']}: {s}")
-        return {"path": user["path"], "root": user["root"], "n_items": len(items), "skipped": len(skipped)}
+    if user:
+        return {"path": user["path"], "root": user["root"]}
     bench_world = worlds["bench"]
     b = profile.bench
     options = {
@@ -135,13 +132,11 @@ def stage_bench(profile: Profile, paths: Paths, worlds: dict[str, str], log=prin
     return run_stage("bench", paths.cache / "bench", inputs, build, log=log)
 
 
-def eval_items(profile: Profile, bench: dict[str, Any]) -> list[dict[str, Any]]:
-    """The items every run answers: the whole bench (``stage_bench``'s path and root), or
-    ``eval_per_category`` of each category spread through it (the same items for every run, so
-    runs pair item by item)."""
-    from sf2t.bench import load_bench, spread_subset
+def eval_items(profile: Profile, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items every run answers: the whole bench, or ``eval_per_category`` of each category
+    spread through it (the same items for every run, so runs pair item by item)."""
+    from sf2t.bench import spread_subset
 
-    items, _ = load_bench(bench["path"], bench["root"])
     k = profile.bench["eval_per_category"]
     return spread_subset(items, k) if k else list(items)
 
@@ -404,11 +399,13 @@ def run_one(profile_values: dict[str, Any], paths: Paths, run_values: dict[str, 
     A plain function of plain values so it can run in a worker process."""
     import torch
 
+    from sf2t.bench import load_bench
+
     profile = Profile(**profile_values)
     torch.set_num_threads(profile.torch_threads)
     run = Run(**{k: run_values[k] for k in ("family", "setting", "seed", "drop_task")})
     worlds, base_dir = shared["worlds"], shared["bases"][run.family]
-    items = eval_items(profile, shared["bench"])
+    items = eval_items(profile, load_bench(shared["bench"]["path"], shared["bench"]["root"])[0])
     adapter = None
     sources: list[dict] = []
     if run.trains:
@@ -498,8 +495,10 @@ def run_experiment(profile: Profile, results_dir: str | Path, log=print, from_sc
 
     worlds = stage_worlds(profile, paths, log)
     bench = stage_bench(profile, paths, worlds, log)
-    all_items, _ = load_bench(bench["path"], bench["root"])
-    items = eval_items(profile, bench)
+    all_items, skipped = load_bench(bench["path"], bench["root"])  # a malformed line is named here
+    for s in skipped:
+        log(f"bench {bench['path']}: {s}")
+    items = eval_items(profile, all_items)
     _dump(
         paths.results / "bench_stats.json",
         {

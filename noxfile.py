@@ -114,7 +114,8 @@ def reproduce(session: nox.Session) -> None:
         books = [b for b in books if any(b.name.startswith(s) or b.stem == s for s in selected)]
         if not books:
             session.error(f"no notebook matches {selected}")
-    EXECUTED.mkdir(parents=True, exist_ok=True)
+    executed_dir = EXECUTED if profile == "mini" else EXECUTED / profile  # never overwrite mini's copies
+    executed_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(session.create_tmp())
     seconds: dict[str, float] = {}
     for py in books:
@@ -124,7 +125,7 @@ def reproduce(session: nox.Session) -> None:
         session.run(
             "papermill",
             str(converted),
-            str(EXECUTED / converted.name),
+            str(executed_dir / converted.name),
             "-k",
             KERNEL,
             "--cwd",
@@ -134,7 +135,7 @@ def reproduce(session: nox.Session) -> None:
             profile,
             env=env,
         )
-        executed = EXECUTED / converted.name
+        executed = executed_dir / converted.name
         if executed.is_file() and executed.stat().st_mtime >= started:  # not under --install-only
             seconds[py.stem] = round(time.perf_counter() - t0, 1)
     if seconds:

@@ -42,7 +42,7 @@
 # %% tags=["parameters"]
 repo_root = None  # resolved below: the first ancestor of the working directory with a pyproject.toml
 results_dir = None  # None: <repo>/results (the reproduce test points it at a temporary folder)
-paper_dir = None  # None: <repo>/paper
+paper_dir = None  # None: <repo>/paper for mini, <repo>/paper/<profile> for any other profile
 profile = "mini"  # quick | mini | full | paper (set by `nox -s reproduce`)
 n_videos = None  # None: the profile's value (mini: 120 videos, the paper's 25 questions per video)
 questions_per_video = None
@@ -87,7 +87,7 @@ from sf2t.evaluate import (  # noqa: E402
     random_baseline,
     summary_rows,
 )
-from sf2t.report import save_figure, write_table  # noqa: E402
+from sf2t.report import paper_root, save_figure, write_table  # noqa: E402
 from sf2t.transforms import materialize  # noqa: E402
 
 PROFILES = {
@@ -109,10 +109,10 @@ questions_per_video = questions_per_video or P["questions_per_video"]
 models = P["models"] if models is None else list(models)
 eval_per_category = P["eval_per_category"] if eval_per_category is None else eval_per_category
 results_root = Path(results_dir) if results_dir else root / "results"
-paper_root = Path(paper_dir) if paper_dir else root / "paper"
+paper_out = paper_root(root, profile, paper_dir)
 work = Path(work_dir) if work_dir else results_root / "cache" / "finevidbench" / profile
 runs = results_root / "finevidbench" / profile
-tables, figures = paper_root / "tables", paper_root / "figures"
+tables, figures = paper_out / "tables", paper_out / "figures"
 print(f"profile {profile}: {n_videos} videos x {questions_per_video} questions; models {models}")
 
 # %% [markdown]

@@ -100,7 +100,7 @@ try:
 except CompetenceError as exc:
     raise SystemExit(f"STOPPED at the competence gate.\n{exc}") from None
 elapsed = time.perf_counter() - t0
-paths = Paths.under(results_root, P.name)
+paths = Paths.of(results_root, P)
 print(f"done in {elapsed:.0f} s; results in {paths.results}")
 
 # %% [markdown]

@@ -38,7 +38,7 @@
 # %% tags=["parameters"]
 repo_root = None  # resolved below: the first ancestor of the working directory with a pyproject.toml
 results_dir = None  # None: <repo>/results
-paper_dir = None  # None: <repo>/paper
+paper_dir = None  # None: <repo>/paper for mini, <repo>/paper/<profile> for any other profile
 profile = "mini"  # which results/experiment/<profile>/ to report
 
 # %%
@@ -59,6 +59,7 @@ sys.path.insert(0, str(root))
 from sf2t.report import (  # noqa: E402
     format_mean_ci,
     format_value,
+    paper_root,
     read_json,
     read_loss_curves,
     save_figure,
@@ -66,7 +67,7 @@ from sf2t.report import (  # noqa: E402
 )
 
 results = (Path(results_dir) if results_dir else root / "results") / "experiment" / profile
-paper = Path(paper_dir) if paper_dir else root / "paper"
+paper = paper_root(root, profile, paper_dir)
 tables, figures = paper / "tables", paper / "figures"
 S = read_json(results / "summary.json")
 stats = read_json(results / "bench_stats.json")
@@ -123,7 +124,8 @@ print("\n".join(str(r) for r in rows))
 # has no curve here.
 
 # %%
-bases = (Path(results_dir) if results_dir else root / "results") / "bases" / profile
+base_profile = read_json(results / "profile.json").get("bases") or profile  # a profile may borrow another's bases
+bases = (Path(results_dir) if results_dir else root / "results") / "bases" / base_profile
 curves = {f: read_loss_curves(sorted((bases / f).glob("stage-*"))) for f in S["families"]}
 curves = {f: c for f, c in curves.items() if c}
 if curves:

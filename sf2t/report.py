@@ -21,6 +21,18 @@ TABLE_FORMATS = ("csv", "md", "tex")
 FIGURE_FORMATS = ("pdf", "png")
 
 
+DEFAULT_PROFILE = "mini"
+
+
+def paper_root(repo: str | os.PathLike, profile: str, paper_dir: str | os.PathLike | None = None) -> Path:
+    """Where a notebook writes a profile's tables and figures: ``paper/`` for the default profile,
+    ``paper/<profile>/`` for any other, so a quick or full run never overwrites the committed
+    default artifacts. ``paper_dir`` (a notebook parameter) overrides both."""
+    if paper_dir:
+        return Path(paper_dir)
+    return Path(repo) / "paper" / ("" if profile == DEFAULT_PROFILE else profile)
+
+
 def read_json(path: str | os.PathLike) -> Any:
     with open(path, encoding="utf-8") as fh:
         return json.load(fh)

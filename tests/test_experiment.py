@@ -44,6 +44,23 @@ def test_mini_runs_every_family_in_every_setting_and_three_seeds_on_two():
     assert all(len(load_profile("full").seeds_for(f)) >= 3 for f in profile.families)
 
 
+def test_full_borrows_the_committed_mini_bases_and_refuses_to_retrain_them(tmp_path):
+    from sf2t.experiment.runner import Paths, _check_borrowed_base, base_inputs
+
+    full = load_profile("full")
+    paths = Paths.of(CONFIG_DIR.parents[1] / "results", full)
+    assert paths.bases.name == "mini" and paths.results.name == "full"
+    for family in full.families:  # the committed bases were trained on exactly full's base inputs
+        _check_borrowed_base(full, paths.bases / family, base_inputs(full, family), from_scratch=False)
+    changed = load_profile("full", {"world_seed": 1})
+    with pytest.raises(ProfileError, match="borrows .*mini/qwen2_vl.*differ"):
+        _check_borrowed_base(changed, paths.bases / "qwen2_vl", base_inputs(changed, "qwen2_vl"), False)
+    with pytest.raises(ProfileError, match="from_scratch would retrain it"):
+        _check_borrowed_base(full, paths.bases / "qwen2_vl", base_inputs(full, "qwen2_vl"), True)
+    with pytest.raises(ProfileError, match="not trained yet"):
+        _check_borrowed_base(full, tmp_path / "qwen2_vl", base_inputs(full, "qwen2_vl"), False)
+
+
 def test_overrides_use_dotted_keys_and_child_profiles_replace_seed_maps():
     quick = load_profile("quick", {"base.default.steps": 7, "families": ["qwen2_vl"]})
     assert quick.base_recipe("qwen2_vl")["steps"] == 7 and quick.families == ["qwen2_vl"]

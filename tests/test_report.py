@@ -63,3 +63,11 @@ def test_loss_curves_of_a_curriculum_continue_their_step_count(tmp_path):
     assert [(r["step"], r["loss"], r["stage"]) for r in rows] == [
         (1, 3.0, 0), (2, 2.0, 0), (3, 1.5, 0), (4, 1.4, 1), (5, 1.0, 1)]
     assert read_loss_curves([]) == []
+
+
+def test_only_the_default_profile_writes_to_paper_itself(tmp_path):
+    from sf2t.report import paper_root
+
+    assert paper_root(tmp_path, "mini") == tmp_path / "paper"
+    assert paper_root(tmp_path, "full") == tmp_path / "paper" / "full"  # never overwrites mini's artifacts
+    assert paper_root(tmp_path, "quick", tmp_path / "elsewhere") == tmp_path / "elsewhere"

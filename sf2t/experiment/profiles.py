@@ -44,6 +44,7 @@ class Profile:
     videos: dict[str, int] = field(default_factory=dict)  # base, train, labelled, heldout, bench
     bench: dict[str, Any] = field(default_factory=dict)  # questions_per_video, eval_per_category, frame_counts, speeds
     base: dict[str, Any] = field(default_factory=dict)  # {"default": recipe, "families": {family: overrides}}
+    bases: str = ""  # the profile whose results/bases/<name>/ holds the bases (default: this one); must match
     competence_gate: dict[str, Any] = field(default_factory=dict)  # {"min_accuracy": {kind: acc}, "on_fail": ...}
     sft: dict[str, Any] = field(default_factory=dict)  # records_per_video, categories
     sf2t: dict[str, Any] = field(default_factory=dict)  # n_samples, mix, frames_per_clip

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from sf2t.experiment.plan import Run, plan_runs
-from sf2t.experiment.profiles import Profile
+from sf2t.experiment.profiles import Profile, ProfileError
 from sf2t.records import write_jsonl
-from sf2t.stage_cache import read_marker, run_stage
+from sf2t.stage_cache import fingerprint, read_marker, run_stage
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -43,14 +43,20 @@ class Paths:
     bases: Path  # results/bases/<profile>: small base checkpoints, meant to be committed
 
     @classmethod
-    def under(cls, results_dir: str | Path, profile: str) -> Paths:
+    def under(cls, results_dir: str | Path, profile: str, bases: str = "") -> Paths:
+        """``bases``: the profile whose base folder is used (a profile with the same base inputs
+        borrows another's committed bases instead of training its own copy)."""
         root = Path(results_dir)
         return cls(
             root / "experiment" / profile,
             root / "cache" / "experiment" / profile,
             root / "perf",
-            root / "bases" / profile,
+            root / "bases" / (bases or profile),
         )
+
+    @classmethod
+    def of(cls, results_dir: str | Path, profile: Profile) -> Paths:
+        return cls.under(results_dir, profile.name, profile.bases)
 
 
 def _dump(path: Path, value: Any) -> None:
@@ -144,6 +150,17 @@ def eval_items(profile: Profile, items: list[dict[str, Any]]) -> list[dict[str, 
 # ---------------------------------------------------------------------- per-family base
 
 
+def base_inputs(profile: Profile, family: str) -> dict[str, Any]:
+    """What a base depends on: its recipe and the world it learns (not the code, not fine-tuning)."""
+    return {
+        "family": family,
+        "recipe": profile.base_recipe(family),
+        "world": profile.world,
+        "world_seed": profile.world_seed,
+        "videos": {k: profile.videos[k] for k in ("base", "heldout")},
+    }
+
+
 def stage_base(
     profile: Profile, paths: Paths, family: str, worlds: dict[str, str], log=print, from_scratch: bool = False
 ) -> dict[str, Any]:
@@ -154,13 +171,7 @@ def stage_base(
     changes reuse it and ``from_scratch`` retrains it.
     """
     recipe = profile.base_recipe(family)
-    inputs = {
-        "family": family,
-        "recipe": recipe,
-        "world": profile.world,
-        "world_seed": profile.world_seed,
-        "videos": {k: profile.videos[k] for k in ("base", "heldout")},
-    }
+    inputs = base_inputs(profile, family)
 
     def build(out: Path) -> dict[str, Any]:
         from sf2t.experiment.competence import competence
@@ -194,6 +205,8 @@ def stage_base(
         }
 
     out = paths.bases / family
+    if profile.bases and profile.bases != profile.name:
+        _check_borrowed_base(profile, out, inputs, from_scratch)
     done = run_stage(f"base {family}", out, inputs, build, force=from_scratch, log=log, code=False)
     local = (out / done["model_dir"]).is_dir()
     return {
@@ -201,6 +214,26 @@ def stage_base(
         "model_dir": str(out / done["model_dir"]) if local else done["model_dir"],
         "captions": [str(out / c) for c in done["captions"]],
     }
+
+
+def _check_borrowed_base(profile: Profile, out: Path, inputs: dict[str, Any], from_scratch: bool) -> None:
+    """A borrowed base is used only as it is: never retrained into another profile's folder."""
+    marker = read_marker(out)
+    why = (
+        "from_scratch would retrain it"
+        if from_scratch
+        else "it is not trained yet"
+        if not marker
+        else "its recipe, world or video counts differ from this profile's"
+        if marker.get("fingerprint") != fingerprint(inputs, code=False)
+        else ""
+    )
+    if why:
+        raise ProfileError(
+            f"{profile.source or profile.name}: `bases: {profile.bases!r}` borrows {out}, but {why}. "
+            f"Run profile {profile.bases!r} first, align the base inputs, or remove `bases` to train this "
+            "profile's own."
+        )
 
 
 def gate(profile: Profile, competence: dict[str, dict[str, dict[str, float]]]) -> dict[str, Any]:
@@ -486,7 +519,7 @@ def run_experiment(profile: Profile, results_dir: str | Path, log=print, from_sc
     profile.check_data()  # the user's files, before anything runs
     torch.set_num_threads(profile.torch_threads)
     t0 = time.perf_counter()
-    paths = Paths.under(results_dir, profile.name)
+    paths = Paths.of(results_dir, profile)
     paths.results.mkdir(parents=True, exist_ok=True)
     runs = plan_runs(profile)
     public_profile = {k: v for k, v in profile.to_dict().items() if k != "source"}

@@ -205,15 +205,36 @@ def bench_stats(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def spread_subset(items: Sequence[dict[str, Any]], per_category: int) -> list[dict[str, Any]]:
-    """``per_category`` items of each category, evenly spaced through the bench (so they
-    come from many videos), in bench order: a small evaluation set with every category."""
+    """``per_category`` items of each category, as many with each answer letter as the bench
+    allows, evenly spaced through the bench (so they come from many videos), in bench order.
+
+    Balanced over answer letters because a small subset spaced by position alone can skew them
+    (the builder alternates letters in patterns), and then a model that always says one letter
+    scores far above chance: an earlier unbalanced subset did exactly that (results/experiment/README.md).
+    """
     keep = set()
     for category in CATEGORIES:
-        ids = [it["id"] for it in items if it["category"] == category]
-        if ids:
-            k = min(per_category, len(ids))
-            keep |= {ids[int(i)] for i in np.round(np.linspace(0, len(ids) - 1, k))}
+        by_letter: dict[str, list[str]] = {}
+        for it in items:
+            if it["category"] == category:
+                by_letter.setdefault(it["answer"], []).append(it["id"])
+        quota = _letter_quota({a: len(v) for a, v in sorted(by_letter.items())}, per_category)
+        for letter, k in quota.items():
+            ids = by_letter[letter]
+            keep |= {ids[(2 * i + 1) * len(ids) // (2 * k)] for i in range(k)}  # centres of k equal spans
     return [it for it in items if it["id"] in keep]
+
+
+def _letter_quota(available: dict[str, int], total: int) -> dict[str, int]:
+    """Split ``total`` as evenly as possible over the letters, never more than a letter has."""
+    quota = dict.fromkeys(available, 0)
+    left = min(total, sum(available.values()))
+    while left:
+        open_letters = [a for a in available if quota[a] < available[a]]
+        for a in open_letters[:left]:
+            quota[a] += 1
+        left -= min(left, len(open_letters))
+    return quota
 
 
 # =========================================================================== CLI

@@ -312,6 +312,18 @@ def test_spread_subset_takes_every_category_from_many_videos(built):
     assert [order.index(it["id"]) for it in sub] == sorted(order.index(it["id"]) for it in sub)
 
 
+def test_spread_subset_balances_answer_letters_so_one_letter_scores_chance(built):
+    sub = spread_subset(built.items, 8)
+    for category in CATEGORIES:
+        letters = Counter(it["answer"] for it in sub if it["category"] == category)
+        assert max(letters.values()) - min(letters.values()) <= 1, (category, letters)
+    # a letter the bench has too few of is topped up from the others, never over-drawn
+    from sf2t.bench import _letter_quota
+
+    assert _letter_quota({"A": 1, "B": 9}, 6) == {"A": 1, "B": 5}
+    assert _letter_quota({"A": 2, "B": 2}, 9) == {"A": 2, "B": 2}
+
+
 def test_scene_question_drafts_serve_any_split_and_place_options_balances_letters(world_dir):
     from sf2t.bench_builder import MiniConfig, place_options, scene_question_drafts
 

@@ -275,3 +275,22 @@ def test_the_users_data_block_is_checked_before_anything_runs(tmp_path):
     with pytest.raises(ProfileError, match=r"(?s)no folder .*nowhere.*data.bench.path: no file .*no/such/bench.jsonl"):
         run_experiment(profile, tmp_path / "results", log=lambda msg: None)
     assert not (tmp_path / "results" / "cache").exists()
+
+
+COMMITTED = CONFIG_DIR.parents[1] / "results" / "experiment"
+
+
+@pytest.mark.parametrize("profile", sorted(p.name for p in COMMITTED.iterdir()))
+def test_committed_results_keep_every_runs_items_and_agree_with_them(profile):
+    """Every run of a committed experiment has its per-item records, and its aggregate counts them."""
+    from sf2t.experiment.stats import read_items, run_file
+
+    results = COMMITTED / profile
+    plan = json.loads((results / "plan.json").read_text())
+    assert plan
+    for values in plan:
+        run = Run(**{k: values[k] for k in ("family", "setting", "seed", "drop_task")})
+        path = run_file(results, run)
+        items = read_items(path.with_suffix(".items.jsonl.gz"))
+        overall = json.loads(path.with_suffix(".json").read_text())["overall"]
+        assert (overall["n"], overall["correct"]) == (len(items), sum(r["correct"] for r in items)), path

@@ -138,7 +138,7 @@ def reproduce(session: nox.Session) -> None:
         executed = executed_dir / converted.name
         if executed.is_file() and executed.stat().st_mtime >= started:  # not under --install-only
             seconds[py.stem] = round(time.perf_counter() - t0, 1)
-    if seconds:
+    if seconds and not selected:  # a partial run would replace the whole run's record with part of it
         _record_times(profile, seconds)
     if profile == "mini":
         _refresh_readme_tables()

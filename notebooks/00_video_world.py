@@ -66,6 +66,7 @@ root = Path(repo_root) if repo_root else next(
 sys.path.insert(0, str(root))
 
 from sf2t import synth  # noqa: E402
+from sf2t.report import save_figure  # noqa: E402
 from sf2t.video import PLAYBACK_SPEEDS, load_clip, read_frames, sample_indices, speed_indices  # noqa: E402
 
 figures = (Path(paper_dir) if paper_dir else root / "paper") / "figures"
@@ -133,8 +134,7 @@ for row, speed in zip(axes[len(truths):], PLAYBACK_SPEEDS, strict=True):
 fig.suptitle("The procedural video world: one clip per action template (frame index below each frame),\n"
              "then one clip at four playback speeds (index resampling)", fontsize=8)
 fig.tight_layout(h_pad=0.2, w_pad=0.1)
-fig.savefig(figures / "video_world.pdf", bbox_inches="tight", metadata={"CreationDate": None})  # reproducible bytes
-fig.savefig(figures / "video_world.png", dpi=150, bbox_inches="tight")
+save_figure(fig, figures / "video_world")  # PDF + PNG without timestamps: reproducible bytes
 plt.show()
 
 # %% [markdown]

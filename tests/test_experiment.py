@@ -280,7 +280,7 @@ def test_the_users_data_block_is_checked_before_anything_runs(tmp_path):
 COMMITTED = CONFIG_DIR.parents[1] / "results" / "experiment"
 
 
-@pytest.mark.parametrize("profile", sorted(p.name for p in COMMITTED.iterdir()))
+@pytest.mark.parametrize("profile", sorted(p.name for p in COMMITTED.iterdir() if p.is_dir()))
 def test_committed_results_keep_every_runs_items_and_agree_with_them(profile):
     """Every run of a committed experiment has its per-item records, and its aggregate counts them."""
     from sf2t.experiment.stats import read_items, run_file

@@ -43,20 +43,16 @@ class Paths:
     bases: Path  # results/bases/<profile>: small base checkpoints, meant to be committed
 
     @classmethod
-    def under(cls, results_dir: str | Path, profile: str, bases: str = "") -> Paths:
-        """``bases``: the profile whose base folder is used (a profile with the same base inputs
-        borrows another's committed bases instead of training its own copy)."""
+    def of(cls, results_dir: str | Path, profile: Profile) -> Paths:
+        """A profile's folders; the bases are those of ``profile.bases`` when it borrows another
+        profile's committed bases (same base inputs) instead of training its own copy."""
         root = Path(results_dir)
         return cls(
-            root / "experiment" / profile,
-            root / "cache" / "experiment" / profile,
+            root / "experiment" / profile.name,
+            root / "cache" / "experiment" / profile.name,
             root / "perf",
-            root / "bases" / (bases or profile),
+            root / "bases" / (profile.bases or profile.name),
         )
-
-    @classmethod
-    def of(cls, results_dir: str | Path, profile: Profile) -> Paths:
-        return cls.under(results_dir, profile.name, profile.bases)
 
 
 def _dump(path: Path, value: Any) -> None:
@@ -170,8 +166,8 @@ def stage_base(
     and the world's definition, not by the code: a base costs tens of minutes on a CPU, so code
     changes reuse it and ``from_scratch`` retrains it.
     """
-    recipe = profile.base_recipe(family)
     inputs = base_inputs(profile, family)
+    recipe = inputs["recipe"]
 
     def build(out: Path) -> dict[str, Any]:
         from sf2t.experiment.competence import competence
@@ -219,15 +215,13 @@ def stage_base(
 def _check_borrowed_base(profile: Profile, out: Path, inputs: dict[str, Any], from_scratch: bool) -> None:
     """A borrowed base is used only as it is: never retrained into another profile's folder."""
     marker = read_marker(out)
-    why = (
-        "from_scratch would retrain it"
-        if from_scratch
-        else "it is not trained yet"
-        if not marker
-        else "its recipe, world or video counts differ from this profile's"
-        if marker.get("fingerprint") != fingerprint(inputs, code=False)
-        else ""
-    )
+    why = ""
+    if from_scratch:
+        why = "from_scratch would retrain it"
+    elif not marker:
+        why = "it is not trained yet"
+    elif marker.get("fingerprint") != fingerprint(inputs, code=False):
+        why = "its recipe, world or video counts differ from this profile's"
     if why:
         raise ProfileError(
             f"{profile.source or profile.name}: `bases: {profile.bases!r}` borrows {out}, but {why}. "

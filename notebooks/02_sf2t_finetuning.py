@@ -92,14 +92,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from transformers.utils import logging as hf_logging  # noqa: E402
 
-from sf2t import synth  # noqa: E402
+from sf2t import world  # noqa: E402
+from sf2t.common.prompts import LETTERS, render_question  # noqa: E402
+from sf2t.common.records import write_jsonl  # noqa: E402
 from sf2t.models import load  # noqa: E402
-from sf2t.prompts import LETTERS, render_question  # noqa: E402
-from sf2t.records import write_jsonl  # noqa: E402
 from sf2t.tasks import Mixture, generate_samples  # noqa: E402
 from sf2t.train import DataSource, finetune, pretrain_base  # noqa: E402
 from sf2t.train.stages import measure_competence  # noqa: E402
-from sf2t.transforms import materialize  # noqa: E402
+from sf2t.video.transforms import materialize  # noqa: E402
 
 hf_logging.disable_progress_bar()  # no "Loading weights" bar each time a checkpoint is loaded
 warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
@@ -144,7 +144,7 @@ print(f"outputs under {run}")
 # %% [markdown]
 # ## The worlds
 #
-# Two folders of procedural videos (`sf2t.synth`): the **train** split (what the base is captioned on and
+# Two folders of procedural videos (`sf2t.world`): the **train** split (what the base is captioned on and
 # what SF²T builds its unlabelled tasks from) and the **labelled** split (held out: the base's competence and
 # the before/after comparison). Each split owns a disjoint range of video seeds; `check_disjoint` verifies
 # that no video occurs in both. The benchmark split is never touched here. The world is the easy one of
@@ -152,11 +152,11 @@ print(f"outputs under {run}")
 
 # %%
 t0 = time.perf_counter()
-world = synth.WorldConfig(width=world_size, height=world_size, num_frames=world_frames, backgrounds=("plain",))
-train_truths = synth.generate(train_dir, n_train_videos, "train", seed=world_seed, config=world, progress=False)
-heldout_truths = synth.generate(heldout_dir, n_heldout_videos, "labelled", seed=world_seed, config=world,
+world_config = world.WorldConfig(width=world_size, height=world_size, num_frames=world_frames, backgrounds=("plain",))
+train_truths = world.generate(train_dir, n_train_videos, "train", seed=world_seed, config=world_config, progress=False)
+heldout_truths = world.generate(heldout_dir, n_heldout_videos, "labelled", seed=world_seed, config=world_config,
                                 progress=False)  # fmt: skip
-counts = synth.check_disjoint(train_dir, heldout_dir)
+counts = world.check_disjoint(train_dir, heldout_dir)
 timings["worlds"] = time.perf_counter() - t0
 print(f"disjoint: {counts} ({timings['worlds']:.1f} s)")
 print("train actions:", dict(sorted(Counter(t["action"] for t in train_truths).items())))
@@ -184,7 +184,7 @@ plt.show()
 # ## The base model
 #
 # `pretrain_base` builds a tiny random `family` model, trains **all** of it (vision tower included) on two
-# kinds of coarse four-option questions about the training videos (`sf2t.captions`): *which object is in
+# kinds of coarse four-option questions about the training videos (`sf2t.world.captions`): *which object is in
 # the video* and *roughly what happens* (moves, turns, changes size, changes colour, appears or disappears).
 # Its competence is letter-scoring accuracy on the same kinds of questions about the held-out videos.
 # Chance is 25%. A base near chance does not know the world, and then nothing after it means much: the

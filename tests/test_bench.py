@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from sf2t import synth
+from sf2t import world
 from sf2t.bench import (
     CATEGORIES,
     FRAGMENT_CATEGORIES,
@@ -20,30 +20,30 @@ from sf2t.bench import (
     spread_subset,
     validate,
 )
-from sf2t.bench_builder import ACTION_TEXT, MiniConfig, build_items, build_mini
-from sf2t.records import RecordError, read_jsonl
-from sf2t.transforms import materialize
+from sf2t.bench.build import ACTION_TEXT, MiniConfig, build_items, build_mini
+from sf2t.common.records import RecordError, read_jsonl
 from sf2t.video import PLAYBACK_SPEEDS, speed_indices
+from sf2t.video.transforms import materialize
 
-SMALL_WORLD = synth.WorldConfig(width=64, height=64, num_frames=16)
+SMALL_WORLD = world.WorldConfig(width=64, height=64, num_frames=16)
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world_dir(tmp_path_factory):
     """24 bench videos: every action twice."""
     root = tmp_path_factory.mktemp("world")
-    synth.generate(root, 24, "bench", seed=0, config=SMALL_WORLD, progress=False)
+    world.generate(root, 24, "bench", seed=0, config=SMALL_WORLD, progress=False)
     return root
 
 
 @pytest.fixture(scope="module")
-def truths(world):
-    return synth.load_truth(world)
+def truths(world_dir):
+    return world.load_truth(world_dir)
 
 
 @pytest.fixture(scope="module")
-def built(world, tmp_path_factory):
-    return build_mini(world, tmp_path_factory.mktemp("bench"), n_videos=24, questions_per_video=25)
+def built(world_dir, tmp_path_factory):
+    return build_mini(world_dir, tmp_path_factory.mktemp("bench"), n_videos=24, questions_per_video=25)
 
 
 def _answer_text(item):
@@ -272,7 +272,7 @@ def test_save_refuses_invalid_items(tmp_path):
         save_bench([_item(), _item(answer="Z")], tmp_path / "b.jsonl")
 
 
-def test_cli_build_stats_validate(world, tmp_path, capsys):
+def test_cli_build_stats_validate(world_dir, tmp_path, capsys):
     from sf2t.cli import main
 
     out = tmp_path / "cli"
@@ -282,7 +282,7 @@ def test_cli_build_stats_validate(world, tmp_path, capsys):
                 "bench",
                 "build",
                 "--world",
-                str(world),
+                str(world_dir),
                 "--out",
                 str(out),
                 "--n-videos",
@@ -325,11 +325,11 @@ def test_spread_subset_balances_answer_letters_so_one_letter_scores_chance(built
 
 
 def test_scene_question_drafts_serve_any_split_and_place_options_balances_letters(world_dir):
-    from sf2t.bench_builder import MiniConfig, place_options, scene_question_drafts
+    from sf2t.bench.build import MiniConfig, place_options, scene_question_drafts
 
-    truth = {**synth.load_truth(world_dir)[0], "split": "labelled"}
+    truth = {**world.load_truth(world_dir)[0], "split": "labelled"}
     rng = np.random.default_rng(0)
-    drafts = scene_question_drafts(truth, MiniConfig(n_videos=1), rng, ["Action", "Speed"], sorted(synth.COLORS))
+    drafts = scene_question_drafts(truth, MiniConfig(n_videos=1), rng, ["Action", "Speed"], sorted(world.COLORS))
     assert list(drafts) == ["Action", "Speed"] and drafts["Action"]
     turn: Counter = Counter()
     letters = []

@@ -2,8 +2,8 @@
 
 from collections import Counter
 
-from sf2t import synth
-from sf2t.captions import COARSE_ACTIONS, balance_coarse, caption_records, coarse_action
+from sf2t import world
+from sf2t.world.captions import COARSE_ACTIONS, balance_coarse, caption_records, coarse_action
 
 
 def _truths(n):
@@ -32,6 +32,6 @@ def test_fixed_kinds_list_every_class_in_one_order_and_balanced_records_have_uni
             assert r["options"] == list(COARSE_ACTIONS)
             assert r["options"][ord(r["answer"]) - ord("A")] == r["meta"]["answer_text"]
         if r["task"] == "caption_colour_fixed":
-            assert r["options"] == list(synth.COLORS) and r["options"][ord(r["answer"]) - ord("A")] == "red"
+            assert r["options"] == list(world.COLORS) and r["options"][ord(r["answer"]) - ord("A")] == "red"
     fixed = Counter(r["meta"]["answer_text"] for r in records if r["task"] == "caption_happening_fixed")
     assert fixed == {"something moves": 2, "something changes colour": 2, "something appears or disappears": 2}

@@ -9,9 +9,10 @@ import pytest
 import torch  # torch must load before decord: the other order segfaults in torch's forward
 
 import sf2t.evaluate as ev
-from sf2t import synth
+from sf2t import world
+from sf2t.video import transforms
 from sf2t.bench import load_bench, save_bench
-from sf2t.bench_builder import MiniConfig, build_items
+from sf2t.bench.build import MiniConfig, build_items
 from sf2t.evaluate import (
     aggregate,
     bootstrap_ci,
@@ -22,7 +23,7 @@ from sf2t.evaluate import (
     read_done,
     rotate_item,
 )
-from sf2t.transforms import materialize
+from sf2t.video.transforms import materialize
 
 # --------------------------------------------------------------------------- extractor
 
@@ -73,9 +74,9 @@ def test_extractor_falls_back_to_option_text():
 def bench(tmp_path_factory):
     """A small bench on real MP4s: 6 videos, 10 questions each, plus one transform item."""
     root = tmp_path_factory.mktemp("evalbench")
-    world = root / "videos"
-    truths = synth.generate(
-        world, 6, "bench", seed=1, config=synth.WorldConfig(width=48, height=48, num_frames=16), progress=False
+    videos = root / "videos"
+    truths = world.generate(
+        videos, 6, "bench", seed=1, config=world.WorldConfig(width=48, height=48, num_frames=16), progress=False
     )
     items = build_items(truths, MiniConfig(n_videos=6, questions_per_video=10))
     edited = dict(
@@ -194,8 +195,8 @@ def test_letter_run_writes_records_and_aggregate(bench, answers, tmp_path):
 def test_each_clip_is_decoded_once(bench, answers, tmp_path, monkeypatch):
     root, items = bench
     calls = []
-    real = ev.read_frames
-    monkeypatch.setattr(ev, "read_frames", lambda path, idx: calls.append(path) or real(path, idx))
+    real = transforms.read_frames
+    monkeypatch.setattr(transforms, "read_frames", lambda path, idx: calls.append(path) or real(path, idx))
     evaluate(FakeModel(answers), items, root, tmp_path / "run", blind_baseline=False, progress=False)
     assert len(calls) == len({it["video"] for it in items}) < len(items)
 

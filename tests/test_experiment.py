@@ -9,13 +9,13 @@ import shutil
 import numpy as np
 import pytest
 
-from sf2t import synth
+from sf2t import world
+from sf2t.common.records import write_jsonl
 from sf2t.experiment import TASKS, ProfileError, Run, load_profile, plan_runs
 from sf2t.experiment.data import LeakageError, check_no_leakage, sf2t_samples, sft_records
 from sf2t.experiment.profiles import CONFIG_DIR
 from sf2t.experiment.runner import CompetenceError, gate, gate_message, run_experiment
 from sf2t.experiment.stats import seed_mean_ci, sign_flip_test
-from sf2t.records import write_jsonl
 
 PROFILES = ("quick", "mini", "full", "paper")
 
@@ -23,7 +23,7 @@ PROFILES = ("quick", "mini", "full", "paper")
 @pytest.fixture(scope="module")
 def labelled_dir(tmp_path_factory, world_config):
     out = tmp_path_factory.mktemp("labelled")
-    synth.generate(out, 6, "labelled", seed=0, config=world_config, progress=False)
+    world.generate(out, 6, "labelled", seed=0, config=world_config, progress=False)
     return out
 
 
@@ -97,7 +97,7 @@ def test_plan_has_one_base_per_family_and_the_ablation_leaves_out_each_task_once
 
 
 def test_sft_records_are_scene_level_questions_on_labelled_videos_only(labelled_dir, world_dir):
-    truths = synth.load_truth(labelled_dir)
+    truths = world.load_truth(labelled_dir)
     records = sft_records(truths, 3, seed=0)
     assert records and len(records) <= 3 * len(truths)
     assert {r["meta"]["category"] for r in records} <= {"Action", "Effect", "Speed"}
@@ -108,11 +108,11 @@ def test_sft_records_are_scene_level_questions_on_labelled_videos_only(labelled_
     assert records == sft_records(truths, 3, seed=0)  # deterministic
     assert records != sft_records(truths, 3, seed=1)
     with pytest.raises(ValueError, match="labelled-split videos only"):
-        sft_records(synth.load_truth(world_dir), 3, seed=0)
+        sft_records(world.load_truth(world_dir), 3, seed=0)
 
 
 def test_leakage_check_passes_clean_data_and_catches_a_bench_video(tmp_path, labelled_dir, world_dir):
-    records = sft_records(synth.load_truth(labelled_dir), 2, seed=0)
+    records = sft_records(world.load_truth(labelled_dir), 2, seed=0)
     write_jsonl(tmp_path / "sft.jsonl", records)
     assert check_no_leakage([(tmp_path / "sft.jsonl", labelled_dir)], world_dir)["leaks"] == 0
     with pytest.raises(LeakageError, match="benchmark world"):
@@ -120,7 +120,7 @@ def test_leakage_check_passes_clean_data_and_catches_a_bench_video(tmp_path, lab
     # a training folder that smuggled in a copy of a bench video
     sneaky = tmp_path / "sneaky"
     shutil.copytree(labelled_dir, sneaky)
-    bench_truth = synth.load_truth(world_dir)[0]
+    bench_truth = world.load_truth(world_dir)[0]
     shutil.copy(world_dir / bench_truth["video"], sneaky / bench_truth["video"])
     with open(sneaky / "index.jsonl", "a", encoding="utf-8") as fh:
         fh.write(json.dumps(bench_truth) + "\n")
@@ -221,17 +221,17 @@ def test_summary_pairs_items_and_seeds_and_finds_a_planted_gain(tmp_path):
 def _user_data(tmp_path, world_config):
     """The user's own data as a researcher brings it: a folder of plain videos (no ground truth),
     a labelled JSONL in the shared record shape, and a FineVidBench file with its videos."""
-    from sf2t.bench_builder import build_mini
+    from sf2t.bench.build import build_mini
 
     raw = tmp_path / "raw"
-    synth.generate(raw / "train", 4, "train", seed=5, config=world_config, progress=False)
-    synth.generate(raw / "labelled", 3, "labelled", seed=5, config=world_config, progress=False)
-    synth.generate(raw / "bench", 3, "bench", seed=5, config=world_config, progress=False)
+    world.generate(raw / "train", 4, "train", seed=5, config=world_config, progress=False)
+    world.generate(raw / "labelled", 3, "labelled", seed=5, config=world_config, progress=False)
+    world.generate(raw / "bench", 3, "bench", seed=5, config=world_config, progress=False)
     videos = tmp_path / "my_videos"
     videos.mkdir()
     for mp4 in sorted((raw / "train").glob("*.mp4")):
         shutil.copy(mp4, videos / mp4.name)
-    write_jsonl(tmp_path / "my_sft.jsonl", sft_records(synth.load_truth(raw / "labelled"), 2, seed=0))
+    write_jsonl(tmp_path / "my_sft.jsonl", sft_records(world.load_truth(raw / "labelled"), 2, seed=0))
     built = build_mini(raw / "bench", tmp_path / "my_bench", n_videos=3, questions_per_video=8, seed=0)
     return {
         "train_videos": str(videos),

@@ -9,11 +9,10 @@ import numpy as np
 import pytest
 import yaml
 
-from sf2t import synth
+from sf2t import world
 from sf2t.bench import CATEGORIES
-from sf2t.bench_builder import MiniConfig, build_items
-from sf2t.evaluate import extract_letter
-from sf2t.export import (
+from sf2t.bench.build import MiniConfig, build_items
+from sf2t.bench.export import (
     export_hf,
     export_lmms_eval,
     item_to_row,
@@ -22,20 +21,21 @@ from sf2t.export import (
     row_to_item,
     utils_source,
 )
-from sf2t.records import read_jsonl
-from sf2t.transforms import materialize
+from sf2t.common.records import read_jsonl
+from sf2t.evaluate import extract_letter
 from sf2t.video import probe, read_frames
+from sf2t.video.transforms import materialize
 
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory):
     root = tmp_path_factory.mktemp("exportbench")
-    truths = synth.generate(
+    truths = world.generate(
         root / "videos",
         4,
         "bench",
         seed=2,
-        config=synth.WorldConfig(width=48, height=48, num_frames=16),
+        config=world.WorldConfig(width=48, height=48, num_frames=16),
         progress=False,
     )
     items = build_items(truths, MiniConfig(n_videos=4, questions_per_video=8))

@@ -1,6 +1,6 @@
 import pytest
 
-from sf2t.prompts import option_letters, render_question
+from sf2t.common.prompts import option_letters, render_question
 
 
 def test_render_question_with_options():

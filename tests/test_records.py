@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from sf2t.records import JsonlAppender, RecordError, read_jsonl, resolve_under, write_jsonl
+from sf2t.common.records import JsonlAppender, RecordError, read_jsonl, resolve_under, write_jsonl
 
 
 def test_every_malformed_line_is_named(tmp_path):

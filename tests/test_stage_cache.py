@@ -3,7 +3,7 @@ aside, when they change."""
 
 from pathlib import Path
 
-from sf2t.stage_cache import fingerprint, read_marker, run_stage
+from sf2t.common.stage_cache import fingerprint, read_marker, run_stage
 
 
 def _builder(calls):
@@ -65,7 +65,7 @@ def test_fingerprint_depends_on_folder_content(tmp_path):
 
 
 def test_a_code_change_reruns_a_stage_unless_it_opts_out(tmp_path, monkeypatch):
-    import sf2t.stage_cache as sc
+    import sf2t.common.stage_cache as sc
 
     calls = []
     run_stage("s", tmp_path / "a", {"a": 1}, _builder(calls), log=lambda m: None)
@@ -79,7 +79,7 @@ def test_a_code_change_reruns_a_stage_unless_it_opts_out(tmp_path, monkeypatch):
 
 
 def test_source_digest_covers_the_package_source():
-    import sf2t.stage_cache as sc
+    import sf2t.common.stage_cache as sc
 
     digest = sc.source_digest()
     assert len(digest) == 64 and digest == sc.source_digest()

@@ -9,10 +9,11 @@ import shutil
 import numpy as np
 import pytest
 
-from sf2t import synth
+from sf2t import world
 from sf2t.cli import main as cli_main
-from sf2t.records import RecordError, dumps
-from sf2t.synth import (
+from sf2t.common.records import RecordError, dumps
+from sf2t.video import read_frames
+from sf2t.world import (
     ACTIONS,
     COLORS,
     SPEED_ACTIONS,
@@ -29,7 +30,6 @@ from sf2t.synth import (
     shape_mask,
     video_seed,
 )
-from sf2t.video import read_frames
 
 SMALL = WorldConfig(width=64, height=64, num_frames=16)
 
@@ -141,7 +141,7 @@ def test_moves_go_the_named_way_at_the_recorded_pace(rendered, action, axis, sig
         expected = SPEEDS[truth["speed"]] * side / (truth["num_frames"] - 1)
         assert truth["speed_px_per_frame"] == pytest.approx(expected, abs=1e-3)
         assert truth["effect"]["kind"] == "position" and truth["effect"]["direction"] == action[5:]
-        assert truth["effect"]["region"] == synth.region_of(*centres[-1], truth["width"], truth["height"])
+        assert truth["effect"]["region"] == world.region_of(*centres[-1], truth["width"], truth["height"])
 
 
 def test_consecutive_seeds_cover_every_action_and_speed():
@@ -174,7 +174,7 @@ def test_rotate_turns_in_place_and_changes_the_pixels(rendered):
         colour = COLORS[truth["objects"][a]["color"]]
         first, last = (np.all(frames[i] == colour, axis=-1) for i in (0, -1))
         assert (first ^ last).sum() >= 4, "the end state must differ from the start"
-        assert truth["effect"]["degrees"] == synth.ROTATION_DEGREES[truth["speed"]]
+        assert truth["effect"]["degrees"] == world.ROTATION_DEGREES[truth["speed"]]
 
 
 def test_positive_angle_turns_clockwise_on_screen():
@@ -271,7 +271,7 @@ def test_captions_name_the_actor_and_the_action(rendered):
     for _, truth in rendered:
         obj = truth["objects"][truth["actor"]]
         assert f"{obj['color']} {obj['shape']}" in truth["caption"]
-        assert synth.ACTION_TEXT[truth["action"]] in truth["caption"]
+        assert world.ACTION_TEXT[truth["action"]] in truth["caption"]
 
 
 # --------------------------------------------------------------------------- determinism
@@ -331,12 +331,12 @@ def test_split_ranges_are_disjoint_and_runs_own_blocks():
     ranges = sorted(SPLITS.values())
     assert all(a[1] <= b[0] for a, b in zip(ranges, ranges[1:], strict=False))
     assert video_seed("train", 0, 0) == 0
-    assert video_seed("bench", 1, 5) == SPLITS["bench"][0] + synth.SEED_BLOCK + 5
-    last_of_run0 = video_seed("train", 0, synth.SEED_BLOCK - 1)
+    assert video_seed("bench", 1, 5) == SPLITS["bench"][0] + world.SEED_BLOCK + 5
+    last_of_run0 = video_seed("train", 0, world.SEED_BLOCK - 1)
     assert last_of_run0 < video_seed("train", 1, 0)
-    assert synth.video_id(video_seed("bench", 0, 12)) == "bench-000012"
+    assert world.video_id(video_seed("bench", 0, 12)) == "bench-000012"
     with pytest.raises(ValueError, match="run seed"):
-        video_seed("train", synth.RUNS_PER_SPLIT, 0)
+        video_seed("train", world.RUNS_PER_SPLIT, 0)
     with pytest.raises(ValueError, match="split"):
         video_seed("test", 0, 0)
     with pytest.raises(ValueError, match="outside every split"):

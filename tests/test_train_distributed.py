@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from sf2t import synth
-from sf2t.captions import caption_records
-from sf2t.records import write_jsonl
+from sf2t import world
+from sf2t.common.records import write_jsonl
 from sf2t.train import TrainConfig, train
+from sf2t.world.captions import caption_records
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,8 +34,8 @@ def listing(run_dir: Path) -> set[str]:
 def test_two_process_cpu_run_matches_the_single_process_format(tmp_path):
     accelerate = shutil.which("accelerate", path=str(Path(sys.executable).parent))
     assert accelerate, "the accelerate launcher is part of the environment"
-    config = synth.WorldConfig(width=64, height=64, num_frames=16, backgrounds=("plain",))
-    truths = synth.generate(tmp_path / "videos", n=2, split="train", seed=0, config=config, progress=False)
+    config = world.WorldConfig(width=64, height=64, num_frames=16, backgrounds=("plain",))
+    truths = world.generate(tmp_path / "videos", n=2, split="train", seed=0, config=config, progress=False)
     write_jsonl(tmp_path / "captions.jsonl", caption_records(truths, num_frames=8))
     values = {
         "data": [{"path": str(tmp_path / "captions.jsonl"), "root": str(tmp_path / "videos")}],

@@ -9,7 +9,8 @@ import av
 import numpy as np
 import pytest
 
-from sf2t.transforms import (
+from sf2t.video import VideoError, read_frames
+from sf2t.video.transforms import (
     apply_transform,
     box_quadrant,
     changed_mask,
@@ -18,7 +19,6 @@ from sf2t.transforms import (
     materialize,
     paste_patch,
 )
-from sf2t.video import VideoError, read_frames
 
 
 def write_mp4(path: Path, frames: np.ndarray, fps: int = 25) -> Path:

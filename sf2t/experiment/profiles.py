@@ -39,7 +39,7 @@ class Profile:
     seeds: list[int]  # fine-tuning seeds for every family
     seeds_per_family: dict[str, list[int]] = field(default_factory=dict)  # overrides `seeds` per family
     settings: list[str] = field(default_factory=lambda: list(SETTINGS))
-    world: dict[str, Any] = field(default_factory=dict)  # sf2t.synth.WorldConfig fields
+    world: dict[str, Any] = field(default_factory=dict)  # sf2t.world.WorldConfig fields
     world_seed: int = 0  # run seed of every split's world (splits own disjoint seed ranges)
     videos: dict[str, int] = field(default_factory=dict)  # base, train, labelled, heldout, bench
     bench: dict[str, Any] = field(default_factory=dict)  # questions_per_video, eval_per_category, frame_counts, speeds
@@ -116,7 +116,7 @@ class Profile:
 
     def validate(self) -> Profile:
         from sf2t.models.families import FAMILIES
-        from sf2t.synth import WorldConfig
+        from sf2t.world import WorldConfig
 
         where = self.source or f"profile {self.name!r}"
         problems: list[str] = []

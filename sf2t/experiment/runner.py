@@ -1,4 +1,4 @@
-"""Run the experiment of a profile, stage by stage, each stage cached (`sf2t.stage_cache`):
+"""Run the experiment of a profile, stage by stage, each stage cached (`sf2t.common.stage_cache`):
 worlds → FineVidBench-mini → one base per family (competence gate) → SFT records and SF²T
 samples → leakage check → fine-tunes → evaluations → per-run results and the seed summary.
 
@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sf2t.common.records import write_jsonl
+from sf2t.common.stage_cache import fingerprint, read_marker, run_stage
 from sf2t.experiment.plan import Run, plan_runs
 from sf2t.experiment.profiles import Profile, ProfileError
-from sf2t.records import write_jsonl
-from sf2t.stage_cache import fingerprint, read_marker, run_stage
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -101,7 +101,7 @@ def stage_bench(profile: Profile, paths: Paths, worlds: dict[str, str], log=prin
     """The benchmark every run answers: the user's FineVidBench file (``data.bench``; nothing to
     build, `run_experiment` validates it as it loads it), or FineVidBench-mini built from the bench
     world. Returns its ``path`` and videos ``root``."""
-    from sf2t.bench_builder import build_mini
+    from sf2t.bench.build import build_mini
 
     user = profile.user_data().get("bench")
     if user:
@@ -272,7 +272,7 @@ def stage_sft_data(profile: Profile, paths: Paths, seed: int, worlds: dict[str, 
     """The SFT records and their videos folder: the user's labelled file (``data.sft``, the same
     for every seed), or scene-level questions drawn per seed from the labelled world."""
     from sf2t.experiment.data import sft_records
-    from sf2t.synth import load_truth
+    from sf2t.world import load_truth
 
     user = profile.user_data().get("sft")
     if user:
@@ -506,9 +506,9 @@ def run_experiment(profile: Profile, results_dir: str | Path, log=print, from_sc
     import torch
 
     from sf2t.bench import bench_stats, load_bench
+    from sf2t.common.records import resolve_under
     from sf2t.experiment.data import check_no_leakage, check_no_shared_videos
     from sf2t.experiment.stats import summarise
-    from sf2t.records import resolve_under
 
     profile.check_data()  # the user's files, before anything runs
     torch.set_num_threads(profile.torch_threads)

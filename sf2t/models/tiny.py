@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import torch
 
+from sf2t.common.prompts import LETTERS
 from sf2t.models.base import VideoLLM
 from sf2t.models.families import FamilySpec, get_family
-from sf2t.prompts import LETTERS
 
 _COLOURS = "red green blue yellow purple orange white black grey pink brown cyan"
 _SHAPES = "circle square triangle diamond object objects shape shapes"

@@ -6,7 +6,7 @@
   full model (``config.json`` + ``model.safetensors``), with the processor: the same folder a
   user loads;
 - ``optimizer.pt``, ``scheduler.pt`` (and ``scaler.pt`` under fp16);
-- ``rng/rank-<r>.pt``: every global RNG of every process (`sf2t.seeding`);
+- ``rng/rank-<r>.pt``: every global RNG of every process (`sf2t.common.seeding`);
 - ``trainer_state.json``: step, position in the data plan, its digest, elapsed time, the loss
   history so far, and the world size.
 
@@ -26,7 +26,7 @@ from typing import Any
 
 import torch
 
-from sf2t import seeding
+from sf2t.common import seeding
 from sf2t.train.config import ConfigError
 
 STATE_NAME = "trainer_state.json"

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from sf2t.common.records import RecordError, read_jsonl, resolve_under
 from sf2t.models import IGNORE_INDEX
-from sf2t.records import RecordError, read_jsonl, resolve_under
 from sf2t.train.config import DataSource
 
 REQUIRED_FIELDS = ("id", "video", "frames", "question", "answer")
@@ -49,7 +49,7 @@ class Source:
 def load_sources(specs: Sequence[DataSource], where: str = "data") -> list[Source]:
     """Read every source and check every record before training starts.
 
-    Malformed lines are reported with their line numbers (`sf2t.records.read_jsonl`); records
+    Malformed lines are reported with their line numbers (`sf2t.common.records.read_jsonl`); records
     whose fields have the wrong shape, and videos that are missing or leave the data root,
     are all collected and raised as one `DataError`.
     """
@@ -147,7 +147,7 @@ class FrameCache:
 
     Every frame index any record of a video needs is decoded in one call on first use, so a
     clip shared by several records (the usual case for fragment tasks) is decoded once. Frames
-    are then picked and the record's transform applied, exactly as `sf2t.transforms.materialize`
+    are then picked and the record's transform applied, exactly as `sf2t.video.transforms.materialize`
     does.
     """
 
@@ -161,7 +161,7 @@ class FrameCache:
         self._bytes = 0
 
     def frames(self, record: Mapping[str, Any], root: str) -> np.ndarray:
-        from sf2t.transforms import apply_transform
+        from sf2t.video.transforms import apply_transform
 
         indices = record["frames"]["indices"]
         where, clip = self._clip(root, record["video"], indices)
@@ -194,7 +194,7 @@ class FrameCache:
 
 
 def prompt_of(record: Mapping[str, Any]) -> str:
-    from sf2t.prompts import render_question
+    from sf2t.common.prompts import render_question
 
     return render_question(record["question"], record.get("options"))
 

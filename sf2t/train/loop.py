@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-from sf2t import seeding
+from sf2t.common import seeding
 from sf2t.train import build, checkpoint, data
 from sf2t.train.config import CONFIG_NAME, ConfigError, TrainConfig
 from sf2t.train.curve import LossCurve, json_rows

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from sf2t.records import write_jsonl
+from sf2t.common.records import write_jsonl
 from sf2t.train.config import ConfigError, DataSource, TrainConfig
 from sf2t.train.loop import RunResult, train
 
@@ -69,11 +69,12 @@ def pretrain_base(
     ``curriculum`` is a list of stages, each a dict of `TrainConfig` overrides plus optional
     ``kinds`` (question kinds for that stage); every stage continues from the previous stage's
     weights. Without it, one stage of ``steps`` steps on ``kinds``. ``balance`` repeats videos so
-    every coarse action group is equally frequent (`sf2t.captions.balance_coarse`). Competence is the letter-scoring
-    accuracy per question kind on ``heldout_dir`` (labelled-split videos; skipped when None).
+    every coarse action group is equally frequent (`sf2t.world.captions.balance_coarse`). Competence
+    is the letter-scoring accuracy per question kind on ``heldout_dir`` (labelled-split videos;
+    skipped when None).
     """
-    from sf2t.captions import caption_records
-    from sf2t.synth import load_truth
+    from sf2t.world import load_truth
+    from sf2t.world.captions import caption_records
 
     out_dir = Path(out_dir)
     truths = load_truth(world_dir)
@@ -139,7 +140,7 @@ def measure_competence(
     """Letter-scoring accuracy per ``task`` of multiple-choice records, with chance level and count."""
     from sf2t.models.loading import load
     from sf2t.train.data import prompt_of
-    from sf2t.transforms import materialize
+    from sf2t.video.transforms import materialize
 
     llm = load(model_dir, adapter=adapter)
     correct: dict[str, list[bool]] = {}

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from sf2t.bench import BENCH_FILE, CATEGORIES, LEVEL_OF, SCENE_CATEGORIES, bench_stats, save_bench
-from sf2t.prompts import option_letters
+from sf2t.common.prompts import option_letters
 from sf2t.report import write_table
 from sf2t.video import PLAYBACK_SPEEDS, sample_indices, speed_indices
 
@@ -842,7 +842,7 @@ def build_mini(
     """Build FineVidBench-mini from a synthetic world folder's bench split into ``out_dir``:
     ``finevidbench_mini.jsonl``, ``videos/`` (copies, so the folder is self-contained and no
     symlink leaves the data root), ``stats.csv`` and ``build.json`` (the parameters)."""
-    from sf2t.synth import COLORS, load_truth
+    from sf2t.world import COLORS, load_truth
 
     cfg = MiniConfig(n_videos=n_videos, questions_per_video=questions_per_video, seed=seed, **options)
     truths = load_truth(world_dir)

@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 
 from sf2t.bench import CATEGORIES, LEVELS, item_problems
-from sf2t.prompts import render_question
-from sf2t.records import dumps, resolve_under, write_jsonl
+from sf2t.common.prompts import render_question
+from sf2t.common.records import dumps, resolve_under, write_jsonl
 
 TASK_NAME = "finevidbench_mini"
 HF_DATA_FILE = "data/test-00000-of-00001.parquet"
@@ -282,8 +282,8 @@ def render_item_clips(
 
     from tqdm.auto import tqdm
 
-    from sf2t.evaluate import ClipFrames
     from sf2t.video import probe
+    from sf2t.video.transforms import ClipFrames
 
     by_video: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for it in items:
@@ -341,7 +341,7 @@ def task_yaml(task: str, data_file: Path, builder: str, max_new_tokens: int) -> 
         ]
     return "\n".join(
         [
-            f"# lmms-eval task for FineVidBench-mini, written by sf2t.export. Use: lmms-eval --include_path "
+            f"# lmms-eval task for FineVidBench-mini, written by sf2t.bench.export. Use: lmms-eval --include_path "
             f"{data_file.parent.parent} --tasks {task}",
             "# The harness's frame sampler should read every frame of each clip (16 frames at most).",
             f"task: {task}",
@@ -372,7 +372,7 @@ def task_yaml(task: str, data_file: Path, builder: str, max_new_tokens: int) -> 
     )
 
 
-_UTILS_HEAD = '''"""lmms-eval hooks for FineVidBench-mini, written by sf2t.export.
+_UTILS_HEAD = '''"""lmms-eval hooks for FineVidBench-mini, written by sf2t.bench.export.
 
 Standalone: imports nothing from sf2t, so it runs in any lmms-eval environment. The answer
 extractor below is the exact source of sf2t.evaluate.extract_letter. Every metric is an
@@ -438,7 +438,7 @@ def fvb_aggregate_overall_answered(results):
 
 def utils_source() -> str:
     """The ``utils.py`` of the lmms-eval task (no sf2t import; extractor embedded)."""
-    from sf2t.evaluate import extract_letter
+    from sf2t.common.answers import extract_letter
 
     metric_of = {c: metric_name(c) for c in CATEGORIES}
     head = _UTILS_HEAD.format(

@@ -8,7 +8,7 @@ everything below is **our specification** (design.md §3), with each choice a pa
 Shared shape. A task is a small frozen dataclass whose fields are its difficulty
 parameters (validated on construction), with ``name``, ``min_frames()`` (decoded frames it
 needs) and ``sample(clip, rng) -> Sample``. A `Sample` is one conversation: exact source
-frame indices in presentation order, an optional pixel transform (`sf2t.transforms`),
+frame indices in presentation order, an optional pixel transform (`sf2t.video.transforms`),
 question, options, answer (a letter: every task is multiple choice, so evaluation scores
 letters), ``numbered`` and metadata from which the answer can be re-derived. Answers are
 true by construction and are labelled **from pixels**: a perturbation that leaves the
@@ -22,9 +22,9 @@ tests check that option-only guesses stay at chance). Binary classes are balance
 by the writer (``slot``).
 
 Tasks work on any video: this module never reads synthetic ground truth (an import-linter
-contract forbids importing `sf2t.synth`).
+contract forbids importing `sf2t.world`).
 
-Frames the model sees are always ``sf2t.transforms.materialize(record, root)``.
+Frames the model sees are always ``sf2t.video.transforms.materialize(record, root)``.
 """
 
 from __future__ import annotations
@@ -41,9 +41,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from sf2t.prompts import LETTERS
-from sf2t.records import write_jsonl
-from sf2t.transforms import (
+from sf2t.common.prompts import LETTERS
+from sf2t.common.records import write_jsonl
+from sf2t.video import Clip, VideoError, probe, read_frames, sample_indices
+from sf2t.video.transforms import (
     EDIT_OPS,
     PIXEL_THRESHOLD,
     QUADRANTS,
@@ -53,7 +54,6 @@ from sf2t.transforms import (
     frames_differ,
     quadrant_slices,
 )
-from sf2t.video import Clip, VideoError, probe, read_frames, sample_indices
 
 VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v")
 

@@ -15,7 +15,7 @@ resume, and an aggregate with bootstrap confidence intervals.
   only the pixels gone), which exposes questions answerable from the text alone.
 
 A clip is decoded once for all questions on it; items with a pixel ``transform`` get it
-applied after decoding exactly as `sf2t.transforms.materialize` does. The model is used
+applied after decoding exactly as `sf2t.video.transforms.materialize` does. The model is used
 through duck typing only: ``letter_scores_batch(frames_list, prompts, letters_list,
 numbered=...)`` and ``generate(frames, prompt, max_new_tokens=..., numbered=...)``.
 """
@@ -38,9 +38,11 @@ from typing import Any
 import numpy as np
 
 from sf2t.bench import CATEGORIES, LEVEL_OF, LEVELS, SkippedItem, load_bench
-from sf2t.prompts import option_letters, render_question
-from sf2t.records import JsonlAppender, RecordError, dumps, iter_jsonl, resolve_under
-from sf2t.video import VideoError, read_frames
+from sf2t.common.answers import extract_letter
+from sf2t.common.prompts import option_letters, render_question
+from sf2t.common.records import JsonlAppender, RecordError, dumps, iter_jsonl
+from sf2t.video import VideoError
+from sf2t.video.transforms import ClipFrames
 
 MODES = ("letters", "generate")
 ITEMS_FILE = "items.jsonl"
@@ -49,114 +51,6 @@ CONFIG_FILE = "config.json"
 BLIND_DIR = "blind"
 #: Config keys that must match for a restart to continue an existing run folder.
 RUN_IDENTITY = ("model", "adapter", "mode", "circular", "blind", "bench_sha256", "max_new_tokens")
-
-
-# =========================================================================== extraction
-
-
-def extract_letter(text, letters="ABCD", options=None):
-    """The option letter a free-text reply commits to, or None.
-
-    Deterministic rules, in order: (1) the whole reply is a letter ("C", "(c)", "B.");
-    (2) the reply starts with a letter and a delimiter or a space ("C. Because ...", "B because
-    ..."), unless it goes on to a second letter ("A or B", "A, B") or the "A" is the article
-    ("A red circle ..."); (3) explicit statements ("The answer is (C).", "Answer: c", "option
-    B"), which must agree; (4) a single capital letter standing alone anywhere; (5) if
-    ``options`` are given, the one option whose text the reply contains. Lowercase letters
-    count only where they cannot be an English word ("a", "i" never followed by a word).
-    Several different letters, or none, give None. Self-contained (only ``re``), so the
-    lmms-eval export embeds this exact source.
-    """
-    import re
-
-    if text is None:
-        return None
-    valid = [str(x).upper() for x in letters]
-    t = re.sub(r"[*_`#]+", "", str(text)).strip().strip("\"'").strip()
-    t = re.sub(r"\bN/A\b", " ", t, flags=re.I).strip()
-    if not t:
-        return None
-    not_article = {
-        "and",
-        "or",
-        "because",
-        "since",
-        "as",
-        "is",
-        "was",
-        "seems",
-        "would",
-        "should",
-        "looks",
-        "appears",
-        "-",
-        "\u2013",
-    }
-
-    def word_follows(pos):
-        """The lowercase word after ``t[pos:]``'s leading spaces, if any."""
-        m = re.match(r"\s+([a-z]+|[-\u2013])", t[pos:])
-        return m.group(1) if m else None
-
-    def is_word(letter, pos):
-        """Whether the letter ending at ``pos`` reads as an English word ("A red", "a lot")."""
-        nxt = word_follows(pos)
-        if letter in "aAiI" and nxt is not None and nxt not in not_article:
-            return True
-        return letter.islower() and nxt is not None and letter in "ai"
-
-    # (1) the whole reply is one letter
-    m = re.fullmatch(r"[(\[]?([A-Za-z])[)\]]?[.:!]?", t)
-    if m:
-        c = m.group(1).upper()
-        return c if c in valid else None
-    # (2) a leading letter
-    m = re.match(r"[(\[]?([A-Za-z])(?=[)\]:.,]|\s)", t)
-    if m and m.group(1).upper() in valid and not is_word(m.group(1), m.end()):
-        c = m.group(1).upper()
-        rest = t[m.end() :]
-        second = re.match(r"[)\]:.,]?\s*(?:,|/|&|\bor\b|\band\b)?\s*[(\[]?([A-Z])(?=[)\]:.,]|\s|$)", rest)
-        if second and second.group(1) in valid and second.group(1) != c:
-            if not is_word(second.group(1), m.end() + second.end()):
-                return None
-        return c
-    # (3) explicit statements
-    found = []
-    pattern = (
-        r"\b(?:answer|option|choice)\b(?:\s*(?:is|:|=|would be|should be|must be))*\s*"
-        r"[(\[]?([A-Za-z])[)\]]?(?=$|[\s.,;:!?)\]])"
-    )
-    for m in re.finditer(pattern, t, flags=re.I):
-        c = m.group(1)
-        if c.islower() and word_follows(m.end()) is not None:
-            continue  # "the answer is a red circle"
-        if is_word(c, m.end()):
-            continue
-        if c.upper() in valid:
-            found.append(c.upper())
-    if found:
-        return found[0] if len(set(found)) == 1 else None
-    # (4) one capital letter standing alone
-    alone = {
-        m.group(1)
-        for m in re.finditer(r"(?<![A-Za-z0-9'])([A-Z])(?![A-Za-z0-9'])", t)
-        if m.group(1) in valid and not is_word(m.group(1), m.end())
-    }
-    if len(alone) == 1:
-        return alone.pop()
-    if len(alone) > 1:
-        return None
-    # (5) the text of exactly one option
-    if options:
-        low = t.lower()
-        hits = [
-            valid[i]
-            for i, opt in enumerate(options)
-            if i < len(valid) and str(opt).strip() and str(opt).strip().lower() in low
-        ]
-        if len(hits) == 1:
-            return hits[0]
-    return None
 
 
 # =========================================================================== items, prompts, rotations
@@ -186,33 +80,6 @@ def _to_original(letter: str | None, shift: int, m: int) -> str | None:
     if letter is None:
         return None
     return option_letters(m)[(option_letters(m).index(letter) + shift) % m]
-
-
-# =========================================================================== frames
-
-
-class ClipFrames:
-    """The frames of every item on one video, decoded in one call; per item the exact frames
-    `sf2t.transforms.materialize` would give (the transform applied after decoding)."""
-
-    def __init__(self, videos_root: str | os.PathLike, video: str, items: Sequence[dict[str, Any]], blind: bool):
-        self.root = videos_root
-        self.path = resolve_under(videos_root, video)
-        wanted = sorted({int(i) for it in items for i in it["frames"]["indices"]})
-        self.frames = read_frames(self.path, wanted)
-        self.row = {idx: k for k, idx in enumerate(wanted)}
-        self.blind = blind
-
-    def for_item(self, item: dict[str, Any]) -> np.ndarray:
-        frames = self.frames[[self.row[int(i)] for i in item["frames"]["indices"]]]
-        transform = item["frames"].get("transform")
-        if transform is not None:
-            from sf2t.transforms import apply_transform
-
-            frames = apply_transform(frames, transform, self.root)
-        if self.blind:
-            return np.zeros_like(frames)
-        return np.ascontiguousarray(frames)
 
 
 # =========================================================================== running

@@ -8,12 +8,11 @@ and ``source``. ``frames`` holds the exact source indices in presentation order,
 The categories are our reconstruction of the paper's (see ``paper.md`` §3): scene level
 Action, Effect, Speed; fragment level Frame Count, Meaning of Order, Frame Comparison,
 Adjust or Not, Rearrangement. FineVidBench-mini, built from the synthetic world, is made
-by `sf2t.bench_builder`.
+by `sf2t.bench.build`.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -23,9 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from sf2t.prompts import option_letters
-from sf2t.records import RecordError, iter_jsonl, resolve_under, write_jsonl
-from sf2t.report import write_table
+from sf2t.common.prompts import option_letters
+from sf2t.common.records import RecordError, iter_jsonl, resolve_under, write_jsonl
 
 LEVELS = ("scene", "fragment")
 SCENE_CATEGORIES = ("Action", "Effect", "Speed")
@@ -235,67 +233,6 @@ def _letter_quota(available: dict[str, int], total: int) -> dict[str, int]:
             quota[a] += 1
         left -= min(left, len(open_letters))
     return quota
-
-
-# =========================================================================== CLI
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="bench_command", metavar="ACTION", required=True)
-    b = sub.add_parser("build", help="build FineVidBench-mini from a synthetic world's bench split")
-    b.add_argument("--world", required=True, help="folder written by `sf2t synth` (bench split)")
-    b.add_argument("--out", required=True)
-    b.add_argument("--n-videos", type=int, default=120)
-    b.add_argument("--questions-per-video", type=int, default=25)
-    b.add_argument("--seed", type=int, default=0)
-    for name, helptext in (("stats", "print the statistics table"), ("validate", "report every problem")):
-        s = sub.add_parser(name, help=helptext)
-        s.add_argument("bench", help="bench JSONL file")
-        s.add_argument("--videos", default=None, help="data root of the video paths (default: the file's folder)")
-        if name == "stats":
-            s.add_argument("--out", default=None, help="write the table as OUT.csv, OUT.md and OUT.tex")
-    e = sub.add_parser("export", help="export to a Hugging Face datasets folder and an lmms-eval task")
-    e.add_argument("bench")
-    e.add_argument("--videos", default=None)
-    e.add_argument("--out", required=True)
-    e.add_argument("--format", choices=("hf", "lmms-eval", "both"), default="both")
-    e.add_argument(
-        "--data-format", choices=("parquet", "jsonl"), default="parquet", help="data file of the lmms-eval task"
-    )
-
-
-def run_cli(args: argparse.Namespace) -> int:
-    if args.bench_command == "build":
-        from sf2t.bench_builder import build_mini  # imported here: the builder imports this module
-
-        res = build_mini(args.world, args.out, args.n_videos, args.questions_per_video, args.seed)
-        print(f"wrote {len(res.items)} questions on {res.stats[-1]['videos']} videos to {res.path}")
-        print(format_rows(res.stats))
-        return 0
-    if args.bench_command == "validate":
-        problems = validate(args.bench, args.videos or Path(args.bench).parent)
-        for p in problems:
-            print(p)
-        print(f"{len(problems)} problem(s)")
-        return 1 if problems else 0
-    items, skipped = load_bench(args.bench, args.videos)
-    for s in skipped:
-        print(s)
-    if args.bench_command == "stats":
-        rows = bench_stats(items)
-        print(format_rows(rows))
-        if args.out:
-            write_table(rows, Path(args.out).with_suffix(""), caption="FineVidBench statistics", source=args.bench)
-        return 0
-    from sf2t.export import export_hf, export_lmms_eval
-
-    root = Path(args.videos or Path(args.bench).parent)
-    out = Path(args.out)
-    if args.format in ("hf", "both"):
-        print(f"Hugging Face datasets folder: {export_hf(items, out / 'hf', root)}")
-    if args.format in ("lmms-eval", "both"):
-        print(f"lmms-eval task folder: {export_lmms_eval(items, out / 'lmms_eval', root, args.data_format)}")
-    return 0
 
 
 def format_rows(rows: Sequence[dict[str, Any]]) -> str:

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from sf2t.prompts import option_letters
+from sf2t.common.prompts import option_letters
 from sf2t.video import sample_indices
 
 #: Coarse action groups: what "roughly what happens" can tell apart (fine actions map many-to-one).
@@ -90,7 +90,7 @@ def caption_records(
     is favoured. ``balance`` draws the videos through `balance_coarse` (repeats get their own ids
     and their own option order).
     """
-    from sf2t.synth import COLORS, SHAPES
+    from sf2t.world import COLORS, SHAPES
 
     unknown = [k for k in kinds if k not in QUESTION_KINDS]
     if unknown or not kinds:

@@ -44,7 +44,7 @@ def _hash_path(path: Path, h) -> None:
 @functools.cache
 def source_digest() -> str:
     """SHA-256 of every ``.py`` file of the installed sf2t package (relative path and bytes)."""
-    root = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")

@@ -35,12 +35,12 @@ from the intent of an edit, because two distinct video frames can be pixel-ident
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from sf2t.records import resolve_under
+from sf2t.common.records import resolve_under
 from sf2t.video import read_frames
 
 TRANSFORM_KINDS: tuple[str, ...] = ("edit", "paste")
@@ -267,3 +267,25 @@ def materialize(record: Mapping[str, Any], root: str | os.PathLike) -> np.ndarra
         return apply_transform(frames, frames_spec.get("transform"), root)
     except ValueError as exc:
         raise ValueError(f"record {rid!r}: {exc}") from exc
+
+
+class ClipFrames:
+    """The frames of every item on one video, decoded in one call; per item the exact frames
+    `sf2t.video.transforms.materialize` would give (the transform applied after decoding)."""
+
+    def __init__(self, videos_root: str | os.PathLike, video: str, items: Sequence[dict[str, Any]], blind: bool):
+        self.root = videos_root
+        self.path = resolve_under(videos_root, video)
+        wanted = sorted({int(i) for it in items for i in it["frames"]["indices"]})
+        self.frames = read_frames(self.path, wanted)
+        self.row = {idx: k for k, idx in enumerate(wanted)}
+        self.blind = blind
+
+    def for_item(self, item: dict[str, Any]) -> np.ndarray:
+        frames = self.frames[[self.row[int(i)] for i in item["frames"]["indices"]]]
+        transform = item["frames"].get("transform")
+        if transform is not None:
+            frames = apply_transform(frames, transform, self.root)
+        if self.blind:
+            return np.zeros_like(frames)
+        return np.ascontiguousarray(frames)

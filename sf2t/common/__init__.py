@@ -1,0 +1,3 @@
+"""Small helpers every stage shares: JSONL records and data-root paths, seeds and RNG state,
+the stage cache, how questions are written and how answers are read back. They import nothing
+else of sf2t."""

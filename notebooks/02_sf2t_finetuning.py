@@ -95,10 +95,11 @@ from transformers.utils import logging as hf_logging  # noqa: E402
 from sf2t import world  # noqa: E402
 from sf2t.common.prompts import LETTERS, render_question  # noqa: E402
 from sf2t.common.records import write_jsonl  # noqa: E402
+from sf2t.experiment.bases import caption_stages  # noqa: E402
+from sf2t.experiment.competence import competence, record_accuracy  # noqa: E402
 from sf2t.models import load  # noqa: E402
 from sf2t.tasks import Mixture, generate_samples  # noqa: E402
 from sf2t.train import DataSource, finetune, pretrain_base  # noqa: E402
-from sf2t.train.stages import measure_competence  # noqa: E402
 from sf2t.video.transforms import materialize  # noqa: E402
 
 hf_logging.disable_progress_bar()  # no "Loading weights" bar each time a checkpoint is loaded
@@ -183,10 +184,11 @@ plt.show()
 # %% [markdown]
 # ## The base model
 #
-# `pretrain_base` builds a tiny random `family` model, trains **all** of it (vision tower included) on two
-# kinds of coarse four-option questions about the training videos (`sf2t.world.captions`): *which object is in
-# the video* and *roughly what happens* (moves, turns, changes size, changes colour, appears or disappears).
-# Its competence is letter-scoring accuracy on the same kinds of questions about the held-out videos.
+# `caption_stages` writes two kinds of coarse four-option questions about the training videos
+# (`sf2t.world.captions`): *which object is in the video* and *roughly what happens* (moves, turns, changes
+# size, changes colour, appears or disappears). `pretrain_base` builds a tiny random `family` model and
+# trains **all** of it (vision tower included) on those records; training never reads the world itself.
+# `competence` is letter-scoring accuracy on the same kinds of questions about the held-out videos.
 # Chance is 25%. A base near chance does not know the world, and then nothing after it means much: the
 # verdicts below are computed from the numbers (more than two standard errors above chance, or not).
 
@@ -212,16 +214,17 @@ def rolling(values, window):
 
 
 t0 = time.perf_counter()
+stages = caption_stages(train_dir, base_out, kinds=("object", "happening"), steps=base_steps, num_frames=8, seed=seed)
 base = pretrain_base(
-    family, train_dir, base_out, heldout_dir, steps=base_steps, model_size=dict(base_model_size),
-    batch_size=base_batch_size, lr=base_lr, warmup_steps=min(20, base_steps // 5), seed=seed,
-    num_frames=8, progress=False,
+    family, stages, base_out, model_size=dict(base_model_size), batch_size=base_batch_size, lr=base_lr,
+    warmup_steps=min(20, base_steps // 5), seed=seed, progress=False,
 )  # fmt: skip
+base_competence = competence(base.model_dir, heldout_dir, kinds=("object", "happening"), num_frames=8, seed=seed)
 timings["base"] = time.perf_counter() - t0
 base_dir = base.model_dir
 print(f"base trained in {timings['base']:.0f} s -> {base_dir}")
 print(f"{'question kind':20s} {'accuracy':>9s} {'chance':>7s} {'n':>4s}  verdict")
-for kind, row in base.competence.items():
+for kind, row in base_competence.items():
     print(f"{kind:20s} {row['accuracy']:9.3f} {row['chance']:7.2f} {row['n']:4d}  "
           f"{verdict(row['accuracy'], row['chance'], row['n'])}")  # fmt: skip
 
@@ -398,7 +401,8 @@ for name, llm in (("base", before), ("base + SF²T", after)):
 # %% [markdown]
 # ### Accuracy per task on all held-out fragment samples
 #
-# `measure_competence` (the base's competence measure) scores every held-out sample, before and after.
+# `record_accuracy` (letter scoring per task, as in the base's competence measure) scores every held-out
+# sample, before and after.
 # With these small counts a difference needs to be well over two standard errors to be more than noise;
 # the verdict column says which it is (an unpaired bound, so a conservative one). Two references: *chance*
 # (one over the number of options) and the *best constant answer* (the share of the most frequent correct
@@ -408,8 +412,8 @@ for name, llm in (("base", before), ("base + SF²T", after)):
 
 # %%
 t0 = time.perf_counter()
-acc_before = measure_competence(base_dir, heldout_records, heldout_dir, batch_size=8)
-acc_after = measure_competence(base_dir, heldout_records, heldout_dir, batch_size=8, adapter=adapter_dir)
+acc_before = record_accuracy(base_dir, heldout_records, heldout_dir, batch_size=8)
+acc_after = record_accuracy(base_dir, heldout_records, heldout_dir, batch_size=8, adapter=adapter_dir)
 timings["evaluation"] = time.perf_counter() - t0
 
 
@@ -483,7 +487,7 @@ summary = {
     "family": family,
     "parameters": {**chosen, "base_lr": base_lr, "sf2t_lr": sf2t_lr, "lora_rank": lora_rank, "seed": seed,
                    "world_seed": world_seed, "sf2t_mix": sf2t_mix, "torch_threads": torch_threads},
-    "base_competence": base.competence,
+    "base_competence": base_competence,
     "sf2t_final_loss": sf2t_run.final_loss,
     "heldout_eval_loss": evals,
     "heldout_accuracy": {"base": acc_before, "sf2t": acc_after},

@@ -63,8 +63,7 @@ sys.path.insert(0, str(root))
 
 import torch  # noqa: E402  (loaded before decord: the other order crashes torch)
 
-from sf2t.experiment import load_profile, plan_runs  # noqa: E402
-from sf2t.experiment.runner import CompetenceError, Paths, run_experiment  # noqa: E402
+from sf2t.experiment import CompetenceError, Paths, load_profile, plan_runs, run_experiment  # noqa: E402
 
 results_root = Path(results_dir) if results_dir else root / "results"
 P = load_profile(profile, {**dict(overrides), **({"workers": workers} if workers else {})})

@@ -10,11 +10,13 @@ import numpy as np
 import pytest
 
 from sf2t import world
-from sf2t.common.records import write_jsonl
+from sf2t.common.records import read_jsonl, write_jsonl
 from sf2t.experiment import TASKS, ProfileError, Run, load_profile, plan_runs
-from sf2t.experiment.data import LeakageError, check_no_leakage, sf2t_samples, sft_records
+from sf2t.experiment.bases import CompetenceError, gate, gate_message
+from sf2t.experiment.data import sf2t_samples, sft_records
+from sf2t.experiment.leakage import LeakageError, check_no_leakage
 from sf2t.experiment.profiles import CONFIG_DIR
-from sf2t.experiment.runner import CompetenceError, gate, gate_message, run_experiment
+from sf2t.experiment.runner import run_experiment
 from sf2t.experiment.stats import seed_mean_ci, sign_flip_test
 
 PROFILES = ("quick", "mini", "full", "paper")
@@ -45,20 +47,21 @@ def test_mini_runs_every_family_in_every_setting_and_three_seeds_on_two():
 
 
 def test_full_borrows_the_committed_mini_bases_and_refuses_to_retrain_them(tmp_path):
-    from sf2t.experiment.runner import Paths, _check_borrowed_base, base_inputs
+    from sf2t.experiment.bases import base_inputs, check_borrowed_base
+    from sf2t.experiment.paths import Paths
 
     full = load_profile("full")
     paths = Paths.of(CONFIG_DIR.parents[1] / "results", full)
     assert paths.bases.name == "mini" and paths.results.name == "full"
     for family in full.families:  # the committed bases were trained on exactly full's base inputs
-        _check_borrowed_base(full, paths.bases / family, base_inputs(full, family), from_scratch=False)
+        check_borrowed_base(full, paths.bases / family, base_inputs(full, family), from_scratch=False)
     changed = load_profile("full", {"world_seed": 1})
     with pytest.raises(ProfileError, match="borrows .*mini/qwen2_vl.*differ"):
-        _check_borrowed_base(changed, paths.bases / "qwen2_vl", base_inputs(changed, "qwen2_vl"), False)
+        check_borrowed_base(changed, paths.bases / "qwen2_vl", base_inputs(changed, "qwen2_vl"), False)
     with pytest.raises(ProfileError, match="from_scratch would retrain it"):
-        _check_borrowed_base(full, paths.bases / "qwen2_vl", base_inputs(full, "qwen2_vl"), True)
+        check_borrowed_base(full, paths.bases / "qwen2_vl", base_inputs(full, "qwen2_vl"), True)
     with pytest.raises(ProfileError, match="not trained yet"):
-        _check_borrowed_base(full, tmp_path / "qwen2_vl", base_inputs(full, "qwen2_vl"), False)
+        check_borrowed_base(full, tmp_path / "qwen2_vl", base_inputs(full, "qwen2_vl"), False)
 
 
 def test_overrides_use_dotted_keys_and_child_profiles_replace_seed_maps():
@@ -189,7 +192,7 @@ def test_experiment_stops_at_the_competence_gate_before_any_fine_tuning(tmp_path
 
 
 def test_summary_pairs_items_and_seeds_and_finds_a_planted_gain(tmp_path):
-    from sf2t.experiment.runner import _dump, _gzip_jsonl
+    from sf2t.experiment.paths import write_json, write_jsonl_gz
     from sf2t.experiment.stats import run_file, summarise
 
     profile = load_profile("quick", {"families": ["qwen2_vl"], "seeds": [0, 1, 2], "ablation.family": None})
@@ -202,9 +205,9 @@ def test_summary_pairs_items_and_seeds_and_finds_a_planted_gain(tmp_path):
         recs = [{"id": it["id"], "level": it["level"], "category": it["category"], "answer": "A",
                  "pred": "A" if k < right else "B", "correct": k < right, "speed": None, "order": "original",
                  "n_frames": 8} for k, it in enumerate(items)]
-        _gzip_jsonl(run_file(tmp_path, run).with_suffix(".items.jsonl.gz"), recs)
-        _dump(run_file(tmp_path, run).with_suffix(".json"), {"blind": None})
-    _dump(tmp_path / "competence.json", {"passed": True, "on_fail": "stop", "min_accuracy": {},
+        write_jsonl_gz(run_file(tmp_path, run).with_suffix(".items.jsonl.gz"), recs)
+        write_json(run_file(tmp_path, run).with_suffix(".json"), {"blind": None})
+    write_json(tmp_path / "competence.json", {"passed": True, "on_fail": "stop", "min_accuracy": {},
                                          "families": {"qwen2_vl": {"competence": {}}}})
     summary = summarise(tmp_path, runs, items, profile)
     overall = {r["setting"]: r for r in summary["main"] if r["level"] == "all"}
@@ -294,3 +297,28 @@ def test_committed_results_keep_every_runs_items_and_agree_with_them(profile):
         items = read_items(path.with_suffix(".items.jsonl.gz"))
         overall = json.loads(path.with_suffix(".json").read_text())["overall"]
         assert (overall["n"], overall["correct"]) == (len(items), sum(r["correct"] for r in items)), path
+
+
+def test_caption_stages_feed_the_base_and_competence_uses_labelled_videos_only(tmp_path):
+    """The experiment makes the base's caption data from the world; training only sees records."""
+    from sf2t.experiment.bases import caption_stages
+    from sf2t.experiment.competence import competence
+    from sf2t.train import pretrain_base
+
+    config = world.WorldConfig(width=64, height=64, num_frames=16, backgrounds=("plain",))
+    world.generate(tmp_path / "base", n=4, split="train", seed=0, config=config, progress=False)
+    world.generate(tmp_path / "labelled", n=2, split="labelled", seed=0, config=config, progress=False)
+    world.generate(tmp_path / "bench", n=1, split="bench", seed=0, config=config, progress=False)
+    curriculum = [{"kinds": ["object"], "steps": 2}, {"kinds": ["object", "happening"], "steps": 2}]
+    stages = caption_stages(tmp_path / "base", tmp_path / "out", curriculum=curriculum, num_frames=8)
+    assert [s["steps"] for s in stages] == [2, 2] and all("kinds" not in s for s in stages)
+    tasks = [{r["task"] for r in read_jsonl(s["data"][0]["path"])} for s in stages]
+    assert tasks == [{"caption_object"}, {"caption_object", "caption_happening"}]
+    base = pretrain_base("qwen2_vl", stages, tmp_path / "out", batch_size=2, warmup_steps=0, progress=False)
+    comp = competence(base.model_dir, tmp_path / "labelled", kinds=["object", "happening"])
+    assert set(comp) == {"caption_object", "caption_happening"}
+    assert all(c["n"] == 2 and c["chance"] == 0.25 and 0 <= c["accuracy"] <= 1 for c in comp.values())
+    with pytest.raises(ValueError, match="labelled-split"):
+        competence(base.model_dir, tmp_path / "base")
+    with pytest.raises(ProfileError, match="benchmark-split"):
+        caption_stages(tmp_path / "bench", tmp_path / "never")

@@ -446,28 +446,19 @@ def test_rng_state_round_trip_and_seeded_context():
 # --------------------------------------------------------------------------- stages
 
 
-def test_base_stage_then_lora_finetune_on_it(dataset, tmp_path):
+def test_base_curriculum_then_lora_finetune_on_it(dataset, tmp_path):
     from sf2t.train import finetune, pretrain_base
 
-    config = world.WorldConfig(width=64, height=64, num_frames=16, backgrounds=("plain",))
-    world.generate(tmp_path / "labelled", n=2, split="labelled", seed=0, config=config, progress=False)
-    curriculum = [{"kinds": ["object"], "steps": 2}, {"kinds": ["object", "happening"], "steps": 2}]
-    base = pretrain_base(
-        FAMILY,
-        dataset["videos"],
-        tmp_path / "base",
-        tmp_path / "labelled",
-        curriculum=curriculum,
-        batch_size=2,
-        warmup_steps=0,
-        progress=False,
-    )
+    data = [{"path": str(dataset["jsonl"]), "root": str(dataset["videos"])}]
+    stages = [{"data": data, "steps": 2}, {"data": data, "steps": 2, "lr": 5e-4}]
+    base = pretrain_base(FAMILY, stages, tmp_path / "base", batch_size=2, warmup_steps=0, progress=False)
     assert [row["step"] for row in base.curve] == [1, 2, 3, 4] and [r["stage"] for r in base.curve] == [0, 0, 1, 1]
-    assert set(base.competence) == {"caption_object", "caption_happening"}
-    assert all(c["n"] == 2 and c["chance"] == 0.25 and 0 <= c["accuracy"] <= 1 for c in base.competence.values())
-    assert json.loads((tmp_path / "base" / "base_result.json").read_text())["competence"] == base.competence
-    with pytest.raises(ConfigError, match="labelled-split"):
-        pretrain_base(FAMILY, dataset["videos"], tmp_path / "again", dataset["videos"], steps=1, warmup_steps=0)
+    second = json.loads((tmp_path / "base" / "stage-1" / "train_config.json").read_text())
+    assert second["init"] == str(tmp_path / "base" / "stage-0" / "final") and second["lr"] == 5e-4
+    assert second["mode"] == "full" and second["train_vision"]
+    assert json.loads((tmp_path / "base" / "base_result.json").read_text())["model_dir"] == str(base.model_dir)
+    with pytest.raises(ConfigError, match="steps"):  # every stage is checked before any training
+        pretrain_base(FAMILY, [stages[0], {"data": data, "steps": 0}], tmp_path / "again", progress=False)
     assert not (tmp_path / "again").exists()
 
     tuned = finetune(

@@ -1,21 +1,60 @@
-"""How well a base model knows the world: letter-scoring accuracy on coarse caption questions
-about held-out videos, plain and balanced over answer classes.
+"""How well a model knows what it was taught: letter-scoring accuracy on multiple-choice
+records, per task, plain and balanced over answer classes.
 
-Balanced accuracy (the mean over answer classes of each class's accuracy) matters for the
-"happening" question: "something moves" is the answer for 6 of the 12 actions, so always
+`competence` asks a base coarse caption questions about held-out videos (the competence gate);
+`record_accuracy` scores any records (SF²T's fragment tasks before and after fine-tuning, for
+example). Balanced accuracy (the mean over answer classes of each class's accuracy) matters for
+the "happening" question: "something moves" is the answer for 6 of the 12 actions, so always
 answering it reaches about 50% plain accuracy but only 1/k balanced accuracy for k classes.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 METRICS = ("accuracy", "balanced_accuracy")
+
+
+def letter_outcomes(llm, records: Sequence[dict[str, Any]], root, batch_size: int = 8) -> Iterator[tuple[dict, bool]]:
+    """``(record, correct)`` for each multiple-choice record, by letter scoring (the argmax of the
+    letters' log-probabilities after the prompt)."""
+    from sf2t.train.data import prompt_of
+    from sf2t.video.transforms import materialize
+
+    for i in range(0, len(records), batch_size):
+        chunk = records[i : i + batch_size]
+        letters = [[chr(ord("A") + k) for k in range(len(r["options"]))] for r in chunk]
+        scores = llm.letter_scores_batch(
+            [materialize(r, root) for r in chunk],
+            [prompt_of(r) for r in chunk],
+            letters,
+            numbered=[bool(r.get("numbered")) for r in chunk],
+        )
+        for rec, options, score in zip(chunk, letters, scores, strict=True):
+            yield rec, options[int(np.argmax(score))] == rec["answer"]
+
+
+def record_accuracy(
+    model_dir, records: Sequence[dict[str, Any]], root, batch_size: int = 8, adapter=None
+) -> dict[str, dict[str, float]]:
+    """Letter-scoring accuracy per ``task`` of multiple-choice records, with chance level and count."""
+    from sf2t.models import load
+
+    correct: dict[str, list[bool]] = {}
+    chance: dict[str, list[float]] = {}
+    for rec, right in letter_outcomes(load(model_dir, adapter=adapter), records, root, batch_size):
+        kind = rec.get("task", "all")
+        correct.setdefault(kind, []).append(right)
+        chance.setdefault(kind, []).append(1 / len(rec["options"]))
+    return {
+        kind: {"accuracy": float(np.mean(v)), "chance": float(np.mean(chance[kind])), "n": len(v)}
+        for kind, v in correct.items()
+    }
 
 
 def competence(
@@ -29,8 +68,6 @@ def competence(
     """Per question kind (``caption_object``, ``caption_happening``): accuracy, balanced
     accuracy, chance, the majority class's share, and the number of questions."""
     from sf2t.models import load
-    from sf2t.train.data import prompt_of
-    from sf2t.video.transforms import materialize
     from sf2t.world import load_truth
     from sf2t.world.captions import caption_records
 
@@ -39,20 +76,9 @@ def competence(
     if wrong:
         raise ValueError(f"{heldout_dir}: competence is measured on labelled-split videos only, got {wrong[:3]}")
     records = caption_records(truths, kinds=list(kinds), num_frames=num_frames, seed=seed + 10_000)
-    llm = load(model_dir)
     outcomes: dict[str, list[tuple[str, bool, int]]] = defaultdict(list)
-    for i in range(0, len(records), batch_size):
-        chunk = records[i : i + batch_size]
-        letters = [[chr(ord("A") + k) for k in range(len(r["options"]))] for r in chunk]
-        scores = llm.letter_scores_batch(
-            [materialize(r, heldout_dir) for r in chunk],
-            [prompt_of(r) for r in chunk],
-            letters,
-            numbered=[bool(r.get("numbered")) for r in chunk],
-        )
-        for rec, options, score in zip(chunk, letters, scores, strict=True):
-            right = options[int(np.argmax(score))] == rec["answer"]
-            outcomes[rec["task"]].append((rec["meta"]["answer_text"], right, len(options)))
+    for rec, right in letter_outcomes(load(model_dir), records, heldout_dir, batch_size):
+        outcomes[rec["task"]].append((rec["meta"]["answer_text"], right, len(rec["options"])))
     return {kind: summarise_outcomes(rows) for kind, rows in sorted(outcomes.items())}
 
 

@@ -1,59 +1,21 @@
-"""The experiment's data: one world folder per split, the SFT records (a few labelled
-scene-level questions), the SF²T samples (fragment tasks on unlabelled videos), and the check
-that no benchmark video reaches any training data.
-
-Splits (seed ranges are disjoint by construction, `sf2t.world.SPLITS`, and checked here):
-``train`` (unlabelled: the base stage's coarse captions and SF²T), ``labelled`` (run seed
-``world_seed``: the SFT questions), ``heldout`` (labelled split, run seed ``world_seed + 1``:
-the base's competence), ``bench`` (FineVidBench-mini).
+"""Stage 4, training data: the SFT records (a few labelled scene-level questions), the SF²T
+samples (fragment tasks on unlabelled videos), and each run's mixture of them.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sf2t.common.records import read_jsonl, resolve_under
-
-#: world folder -> (split, world-seed offset). "base" (the base models' caption pretraining) and
-#: "train" (SF²T's unlabelled videos) are both train-split but drawn with different world seeds.
-WORLD_SPLITS = {
-    "base": ("train", 1),
-    "train": ("train", 0),
-    "labelled": ("labelled", 0),
-    "heldout": ("labelled", 1),
-    "bench": ("bench", 0),
-}
-
-
-class LeakageError(AssertionError):
-    """A benchmark video (by id, seed or file) appears in training data."""
-
-
-def build_worlds(profile, world_root: str | Path, progress: bool = False) -> dict[str, Path]:
-    """Generate the world folders of ``profile`` (`WORLD_SPLITS`) under ``world_root`` and check
-    that they share no video seed or id. Splits the user's own data replaces
-    (`Profile.replaced_splits`) are not generated."""
-    from sf2t import world
-
-    config = world.WorldConfig.from_dict(profile.world)
-    replaced = profile.replaced_splits()
-    dirs = {}
-    for name, (split, offset) in WORLD_SPLITS.items():
-        if name in replaced:
-            continue
-        dirs[name] = Path(world_root) / name
-        world.generate(
-            dirs[name], profile.videos[name], split, seed=profile.world_seed + offset, config=config, progress=progress
-        )
-    world.check_disjoint(*dirs.values())
-    return dirs
-
+from sf2t.common.records import write_jsonl
+from sf2t.common.stage_cache import run_stage
+from sf2t.experiment.paths import Paths
+from sf2t.experiment.plan import Run
+from sf2t.experiment.profiles import Profile
 
 # ---------------------------------------------------------------------- SFT records
 
@@ -157,86 +119,86 @@ def sf2t_samples(
     return records, summary.line()
 
 
-# ---------------------------------------------------------------------- leakage
+# ---------------------------------------------------------------------- cached stages
 
 
-def check_no_leakage(training_data: Sequence[tuple[str | Path, str | Path]], bench_world: str | Path) -> dict:
-    """Assert that no record of any training file names a benchmark video.
+def stage_sft_data(profile: Profile, paths: Paths, seed: int, worlds: dict[str, str], log=print) -> tuple[str, str]:
+    """The SFT records and their videos folder: the user's labelled file (``data.sft``, the same
+    for every seed), or scene-level questions drawn per seed from the labelled world."""
+    from sf2t.world import load_truth
 
-    ``training_data`` lists ``(jsonl path, video root)``. Each record's video is looked up in
-    its root's ``index.jsonl`` to find its truth (id and seed), which must be in neither the
-    bench ids nor the bench seeds; a record whose video has no truth in its root, or whose root is
-    the bench world, is refused too. Returns counts for the results file.
-    """
-    from sf2t.world import SPLITS, load_truth
+    user = profile.user_data().get("sft")
+    if user:
+        return user["path"], user["root"]
+    b = profile.bench
+    inputs = {
+        "labelled": Path(worlds["labelled"]),
+        "sft": profile.sft,
+        "seed": seed,
+        "frame_counts": b.get("frame_counts"),
+        "speeds": b.get("speeds"),
+    }
 
-    bench_truths = load_truth(bench_world, check_files=False)
-    bench_ids = {t["id"] for t in bench_truths}
-    bench_seeds = {t["seed"] for t in bench_truths}
-    bench_files = {Path(t["video"]).name for t in bench_truths}
-    bench_root = Path(bench_world).resolve()
-    problems: list[str] = []
-    checked: dict[str, int] = {}
-    truth_cache: dict[Path, dict[str, dict[str, Any]]] = {}
-    for path, root in training_data:
-        root = Path(root).resolve()
-        if root == bench_root:
-            problems.append(f"{path}: its video root is the benchmark world {root}")
-            continue
-        if root not in truth_cache:
-            truth_cache[root] = {t["video"]: t for t in load_truth(root, check_files=False)}
-        by_video = truth_cache[root]
-        records = read_jsonl(path, required=("id", "video"))
-        for rec in records:
-            truth = by_video.get(rec["video"])
-            if truth is None:
-                problems.append(f"{path}: record {rec['id']} names {rec['video']!r}, which has no truth in {root}")
-            elif truth["id"] in bench_ids or truth["seed"] in bench_seeds or Path(rec["video"]).name in bench_files:
-                problems.append(f"{path}: record {rec['id']} trains on benchmark video {truth['id']}")
-            elif SPLITS["bench"][0] <= truth["seed"] < SPLITS["bench"][1]:
-                problems.append(f"{path}: record {rec['id']} trains on a bench-split seed {truth['seed']}")
-        checked[str(path)] = len(records)
-    if problems:
-        raise LeakageError(f"{len(problems)} benchmark leak(s) into training data:\n  " + "\n  ".join(problems[:20]))
-    return {"records_checked": checked, "bench_videos": len(bench_ids), "leaks": 0}
+    def build(out: Path) -> dict[str, Any]:
+        records = sft_records(
+            load_truth(worlds["labelled"]),
+            profile.sft["records_per_video"],
+            seed,
+            profile.sft.get("categories", ("Action", "Effect", "Speed")),
+            b.get("frame_counts", (4, 8, 16)),
+            b.get("speeds", (0.5, 1, 2, 4)),
+        )
+        write_jsonl(out / "sft.jsonl", records)
+        return {"path": str(out / "sft.jsonl"), "n": len(records)}
+
+    done = run_stage(f"sft data seed{seed}", paths.cache / "data" / "sft" / f"seed{seed}", inputs, build, log=log)
+    return done["path"], worlds["labelled"]
 
 
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def sf2t_videos(profile: Profile, worlds: dict[str, str]) -> str:
+    """SF²T's unlabelled videos: the user's folder (``data.train_videos``) or the train world."""
+    return profile.user_data().get("train_videos") or worlds["train"]
 
 
-def check_no_shared_videos(
-    training_data: Sequence[tuple[str | Path, str | Path]], bench_videos: Iterable[str | Path]
-) -> dict[str, Any]:
-    """Assert that no training record's video file has the same bytes as a benchmark video.
+def stage_sf2t_data(profile: Profile, paths: Paths, run: Run, worlds: dict[str, str], log=print) -> str:
+    """The SF²T samples of ``run`` (its family's frame merging, its seed, its left-out task)."""
+    s = profile.sf2t
+    name = f"seed{run.seed}" + (f"-no_{run.drop_task}" if run.drop_task else "")
+    videos = sf2t_videos(profile, worlds)
+    inputs = {"train": Path(videos), "sf2t": s, "family": run.family, "seed": run.seed, "drop": run.drop_task}
 
-    The check for any data, the user's own included (no ground truth needed): every distinct
-    video named by the records of ``training_data`` (``(jsonl path, video root)``) is hashed once
-    and compared with the hashes of ``bench_videos``. A copy under another name is caught; a
-    re-encoded copy is not (`check_no_leakage` catches those in the synthetic world by seed).
-    """
-    bench_hashes: dict[str, str] = {}
-    for video in bench_videos:
-        bench_hashes.setdefault(_file_sha256(Path(video)), str(video))
-    hashed: dict[Path, str] = {}
-    problems: list[str] = []
-    checked: dict[str, int] = {}
-    for path, root in training_data:
-        records = read_jsonl(path, required=("id", "video"))
-        for rec in records:
-            video = resolve_under(root, rec["video"])
-            if video not in hashed:
-                hashed[video] = _file_sha256(video)
-            twin = bench_hashes.get(hashed[video])
-            if twin is not None:
-                problems.append(
-                    f"{path}: record {rec['id']} trains on {video}, the same file as benchmark video {twin}"
-                )
-        checked[str(path)] = len(records)
-    if problems:
-        raise LeakageError(f"{len(problems)} benchmark leak(s) into training data:\n  " + "\n  ".join(problems[:20]))
-    return {"records_checked": checked, "training_videos": len(hashed), "bench_videos": len(bench_hashes), "leaks": 0}
+    def build(out: Path) -> dict[str, Any]:
+        records, line = sf2t_samples(
+            videos,
+            run.family,
+            s["n_samples"],
+            run.seed,
+            s.get("mix", ""),
+            s.get("frames_per_clip", 16),
+            run.drop_task,
+        )
+        write_jsonl(out / "sf2t.jsonl", records)
+        return {"path": str(out / "sf2t.jsonl"), "n": len(records), "summary": line}
+
+    out = paths.cache / "data" / "sf2t" / run.family / name
+    return run_stage(f"sf2t data {run.family} {name}", out, inputs, build, log=log)["path"]
+
+
+def training_sources(profile: Profile, paths: Paths, run: Run, worlds: dict[str, str], log=print) -> list[dict]:
+    """The data mixture of ``run``'s arm: SFT records, SF²T samples, or both with the profile's ratio."""
+    sources = []
+    if run.setting in ("sft", "sft_sf2t"):
+        ratio = profile.sft_sf2t_ratio[0] if run.setting == "sft_sf2t" else 1.0
+        path, root = stage_sft_data(profile, paths, run.seed, worlds, log)
+        sources.append({"path": path, "root": root, "ratio": ratio, "name": "sft"})
+    if run.setting in ("sf2t", "sft_sf2t"):
+        ratio = profile.sft_sf2t_ratio[1] if run.setting == "sft_sf2t" else 1.0
+        sources.append(
+            {
+                "path": stage_sf2t_data(profile, paths, run, worlds, log),
+                "root": sf2t_videos(profile, worlds),
+                "ratio": ratio,
+                "name": "sf2t",
+            }
+        )
+    return sources

@@ -1,0 +1,200 @@
+"""Stage 3, bases: one "pretrained" base model per family, trained on coarse captions of the
+base world (or, at paper scale, a given checkpoint that is only measured), and the competence
+gate that stops the experiment when a base does not know the world.
+
+The caption data is made here, from the world's ground truth, and reaches training as records
+files like any other data: `sf2t.train` knows nothing of the synthetic world.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sf2t.common.records import write_jsonl
+from sf2t.common.stage_cache import fingerprint, read_marker, run_stage
+from sf2t.experiment.paths import Paths
+from sf2t.experiment.profiles import Profile, ProfileError
+
+#: Keys of a base recipe that describe its caption data, not its training run.
+CAPTION_KEYS = ("curriculum", "kinds", "num_frames", "balance")
+
+
+class CompetenceError(RuntimeError):
+    """A base model fell short of the profile's competence gate: every table would be meaningless."""
+
+
+def caption_stages(
+    world_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    curriculum: Sequence[dict[str, Any]] | None = None,
+    kinds: Sequence[str] = ("object", "happening"),
+    steps: int = 300,
+    num_frames: int = 8,
+    seed: int = 0,
+    balance: bool = False,
+) -> list[dict[str, Any]]:
+    """The stages of a base curriculum with their caption records written to
+    ``out_dir/captions/stage-N.jsonl``: the input of `sf2t.train.pretrain_base`.
+
+    ``curriculum`` lists stages, each a dict of training overrides plus optional ``kinds``
+    (question kinds, `sf2t.world.captions.QUESTION_KINDS`) and ``balance`` (repeat videos so every
+    coarse action group is equally frequent); without it, one stage of ``steps`` steps on
+    ``kinds``. Refuses a world that holds benchmark-split videos.
+    """
+    from sf2t.world import load_truth
+    from sf2t.world.captions import caption_records
+
+    truths = load_truth(world_dir)
+    if any(t["split"] == "bench" for t in truths):
+        raise ProfileError(f"{world_dir}: holds benchmark-split videos; the base stage must never train on them")
+    stages = []
+    for number, stage in enumerate(list(curriculum) if curriculum else [{"kinds": list(kinds), "steps": steps}]):
+        stage = dict(stage)
+        stage_kinds = list(stage.pop("kinds", kinds))
+        records = caption_records(
+            truths, kinds=stage_kinds, num_frames=num_frames, seed=seed + number, balance=stage.pop("balance", balance)
+        )
+        data_path = Path(out_dir) / "captions" / f"stage-{number}.jsonl"
+        write_jsonl(data_path, records)
+        stages.append(
+            {**stage, "data": [{"path": str(data_path), "root": str(world_dir), "name": f"captions-{number}"}]}
+        )
+    return stages
+
+
+def base_inputs(profile: Profile, family: str) -> dict[str, Any]:
+    """What a base depends on: its recipe and the world it learns (not the code, not fine-tuning)."""
+    return {
+        "family": family,
+        "recipe": profile.base_recipe(family),
+        "world": profile.world,
+        "world_seed": profile.world_seed,
+        "videos": {k: profile.videos[k] for k in ("base", "heldout")},
+    }
+
+
+def stage_base(
+    profile: Profile, paths: Paths, family: str, worlds: dict[str, str], log=print, from_scratch: bool = False
+) -> dict[str, Any]:
+    """Train (or, for a given checkpoint, only measure) the base of ``family``.
+
+    The base lives in ``paths.bases`` (committed for the mini profile) and is keyed by its recipe
+    and the world's definition, not by the code: a base costs tens of minutes on a CPU, so code
+    changes reuse it and ``from_scratch`` retrains it.
+    """
+    inputs = base_inputs(profile, family)
+    recipe = inputs["recipe"]
+
+    def build(out: Path) -> dict[str, Any]:
+        from sf2t.experiment.competence import competence
+        from sf2t.train.stages import pretrain_base
+
+        r = dict(recipe)
+        measure = {
+            "kinds": r.pop("competence_kinds", None) or r.get("kinds", ["object", "happening"]),
+            "num_frames": r.get("num_frames", 8),
+            "batch_size": r.get("batch_size", 8),
+            "seed": r.get("seed", 0),
+        }
+        if "model" in r:  # a pretrained checkpoint (paper scale): nothing to train, competence still measured
+            return {
+                "model_dir": r["model"],
+                "competence": competence(r["model"], worlds["heldout"], **measure),
+                "captions": [],
+            }
+        captions = {k: r.pop(k) for k in CAPTION_KEYS if k in r}
+        stages = caption_stages(worlds["base"], out, steps=r.get("steps", 300), seed=r.get("seed", 0), **captions)
+        result = pretrain_base(family, stages, out, progress=False, **r)
+        for folder in out.glob("stage-*/checkpoints"):  # optimizer states: not needed once trained
+            shutil.rmtree(folder)
+        for folder in out.glob("stage-*/final"):  # earlier curriculum stages' weights: only the last is the base
+            if folder.resolve() != Path(result.model_dir).resolve():
+                shutil.rmtree(folder)
+        return {  # paths relative to the stage folder: the folder is committed and cloned elsewhere
+            "model_dir": Path(result.model_dir).relative_to(out).as_posix(),
+            "competence": competence(result.model_dir, worlds["heldout"], **measure),
+            "captions": sorted(p.relative_to(out).as_posix() for p in (out / "captions").glob("*.jsonl")),
+            "final_loss": result.runs[-1].final_loss,
+            "steps": sum(x.steps for x in result.runs),
+        }
+
+    out = paths.bases / family
+    if profile.bases and profile.bases != profile.name:
+        check_borrowed_base(profile, out, inputs, from_scratch)
+    done = run_stage(f"base {family}", out, inputs, build, force=from_scratch, log=log, code=False)
+    local = (out / done["model_dir"]).is_dir()
+    return {
+        **done,
+        "model_dir": str(out / done["model_dir"]) if local else done["model_dir"],
+        "captions": [str(out / c) for c in done["captions"]],
+    }
+
+
+def base_job(
+    profile_values: dict[str, Any], paths: Paths, family: str, worlds: dict[str, str], from_scratch: bool
+) -> dict[str, Any]:
+    """`stage_base` as a plain function of plain values, for a worker process."""
+    import torch
+
+    from sf2t.experiment.paths import quiet
+
+    profile = Profile(**profile_values)
+    torch.set_num_threads(profile.torch_threads)
+    return stage_base(profile, paths, family, worlds, quiet, from_scratch=from_scratch)
+
+
+def check_borrowed_base(profile: Profile, out: Path, inputs: dict[str, Any], from_scratch: bool) -> None:
+    """A borrowed base is used only as it is: never retrained into another profile's folder."""
+    marker = read_marker(out)
+    why = ""
+    if from_scratch:
+        why = "from_scratch would retrain it"
+    elif not marker:
+        why = "it is not trained yet"
+    elif marker.get("fingerprint") != fingerprint(inputs, code=False):
+        why = "its recipe, world or video counts differ from this profile's"
+    if why:
+        raise ProfileError(
+            f"{profile.source or profile.name}: `bases: {profile.bases!r}` borrows {out}, but {why}. "
+            f"Run profile {profile.bases!r} first, align the base inputs, or remove `bases` to train this "
+            "profile's own."
+        )
+
+
+def gate(profile: Profile, competence: dict[str, dict[str, dict[str, float]]]) -> dict[str, Any]:
+    """Compare each base's competence (the gate's ``metric``) with the profile's thresholds."""
+    mins = profile.competence_gate["min_accuracy"]
+    metric = profile.competence_gate.get("metric", "balanced_accuracy")
+    verdicts = {}
+    for family, comp in competence.items():
+        short = {}
+        for kind, need in mins.items():
+            value = comp.get(kind, {}).get(metric)
+            if value is None or value < need:
+                short[kind] = {metric: value, "required": need, "chance": comp.get(kind, {}).get("chance")}
+        verdicts[family] = {"passed": not short, "short": short, "competence": comp}
+    return {
+        "min_accuracy": mins,
+        "metric": metric,
+        "on_fail": profile.competence_gate["on_fail"],
+        "families": verdicts,
+        "passed": all(v["passed"] for v in verdicts.values()),
+    }
+
+
+def gate_message(verdict: dict[str, Any], profile: Profile) -> str:
+    metric = verdict["metric"]
+    lines = [f"base model(s) below the competence gate of profile {profile.name!r} ({profile.source}):"]
+    for family, v in verdict["families"].items():
+        for kind, s in v["short"].items():
+            acc = "missing" if s[metric] is None else f"{s[metric]:.3f}"
+            lines.append(f"  {family}: {kind} {metric} {acc} < required {s['required']} (chance {s['chance']})")
+    lines.append(
+        "A base that does not know the world makes every table meaningless. Improve the base recipe "
+        "(`base` block of the profile: model size, steps, lr, curriculum) or the world's difficulty."
+    )
+    return "\n".join(lines)

@@ -1,0 +1,121 @@
+"""Stage 6, runs: one run (a family's arm and seed) is data → fine-tune → evaluation, every step
+cached, and its results files: ``runs/<family>/<arm>/<seed>.json`` and the per-item records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sf2t.common.stage_cache import run_stage
+from sf2t.experiment.benchmark import eval_items
+from sf2t.experiment.data import training_sources
+from sf2t.experiment.paths import Paths, model_ref, quiet, write_json, write_jsonl_gz
+from sf2t.experiment.plan import Run
+from sf2t.experiment.profiles import Profile
+
+
+def stage_finetune(profile, paths, run: Run, base_dir: str, sources: list[dict], log=print) -> str:
+    """Fine-tune ``base_dir`` on ``sources`` with the profile's recipe; returns the model folder."""
+    from sf2t.train.stages import finetune
+
+    overrides = dict(profile.finetune)
+    mode = overrides.pop("mode", "lora")
+    inputs = {
+        "base": model_ref(base_dir),
+        "data": [{**s, "path": Path(s["path"]), "root": None} for s in sources],
+        "finetune": profile.finetune,
+        "seed": run.seed,
+    }
+
+    def build(out: Path) -> dict[str, Any]:
+        result = finetune(base_dir, sources, out / "run", mode=mode, seed=run.seed, progress=False, **overrides)
+        return {"model_dir": str(result.model_dir), "final_loss": result.final_loss, "elapsed_s": result.elapsed_s}
+
+    return run_stage(f"finetune {run.id}", paths.cache / "finetune" / run.id, inputs, build, log=log)["model_dir"]
+
+
+def stage_evaluate(
+    profile, paths, run: Run, base_dir: str, adapter: str | None, items, videos_root: str, log=print
+) -> str:
+    """Evaluate the base (with ``adapter`` if any) on ``items``; returns the evaluation folder."""
+    from sf2t.evaluate import evaluate, items_sha256
+
+    e = profile.evaluation
+    blind = {"all": True, "none": False, "base": not run.trains}[e.get("blind_baseline", "base")]
+    inputs = {
+        "base": model_ref(base_dir),
+        "adapter": Path(adapter) if adapter else None,
+        "items": items_sha256(items),
+        "blind": blind,
+        "batch_size": e.get("batch_size", 8),
+        "n_bootstrap": e.get("n_bootstrap", 1000),
+    }
+
+    def build(out: Path) -> dict[str, Any]:
+        from sf2t.models import load
+
+        model = load(base_dir, adapter=adapter)
+        evaluate(
+            model,
+            items,
+            videos_root,
+            out,
+            batch_size=e.get("batch_size", 8),
+            blind_baseline=blind,
+            model_name=run.id,
+            adapter=None,
+            n_bootstrap=e.get("n_bootstrap", 1000),
+            seed=0,
+            progress=False,
+        )
+        return {"dir": str(out)}
+
+    return run_stage(f"evaluate {run.id}", paths.cache / "eval" / run.id, inputs, build, log=log)["dir"]
+
+
+def compact_items(eval_dir: str | Path) -> list[dict[str, Any]]:
+    """Per-item records as committed: what was asked, what was answered, whether it was right."""
+    from sf2t.evaluate import ITEMS_FILE, read_done
+
+    done = read_done(Path(eval_dir) / ITEMS_FILE)
+    keep = ("id", "level", "category", "answer", "pred", "correct", "speed", "order")
+    return [{**{k: rec.get(k) for k in keep}, "n_frames": len(rec["frame_indices"])} for _, rec in sorted(done.items())]
+
+
+def run_one(profile_values: dict[str, Any], paths: Paths, run_values: dict[str, Any], shared: dict[str, Any]) -> dict:
+    """Data → fine-tune → evaluation for one run (every step cached); write its results files.
+    A plain function of plain values so it can run in a worker process."""
+    import torch
+
+    from sf2t.bench import load_bench
+
+    profile = Profile(**profile_values)
+    torch.set_num_threads(profile.torch_threads)
+    run = Run(**{k: run_values[k] for k in ("family", "setting", "seed", "drop_task")})
+    worlds, base_dir = shared["worlds"], shared["bases"][run.family]
+    items = eval_items(profile, load_bench(shared["bench"]["path"], shared["bench"]["root"])[0])
+    adapter = None
+    sources: list[dict] = []
+    if run.trains:
+        sources = training_sources(profile, paths, run, worlds, quiet)
+        adapter = stage_finetune(profile, paths, run, base_dir, sources, quiet)
+    eval_dir = stage_evaluate(profile, paths, run, base_dir, adapter, items, shared["bench"]["root"], quiet)
+    agg = json.loads((Path(eval_dir) / "aggregate.json").read_text())
+    blind = (agg.get("baselines") or {}).get("blind")
+    result = {
+        "run": run.to_dict(),
+        "overall": agg["overall"],
+        "levels": agg["levels"],
+        "categories": agg["categories"],
+        "blind": None if blind is None else {k: blind[k] for k in ("overall", "levels", "categories")},
+        "n_items": len(items),
+        "training_data": [
+            {"name": s["name"], "ratio": s["ratio"], "records": sum(1 for _ in open(s["path"], encoding="utf-8"))}
+            for s in sources
+        ],
+    }
+    out = paths.results / "runs" / run.family / run.arm / (f"seed{run.seed}" if run.seed is not None else "base")
+    write_json(out.with_suffix(".json"), result)
+    write_jsonl_gz(out.with_suffix(".items.jsonl.gz"), compact_items(eval_dir))
+    return {"id": run.id, "sources": sources}

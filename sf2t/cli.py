@@ -14,7 +14,7 @@ import sys
 
 SUBCOMMANDS = {
     "synth": ("sf2t.world", "generate the procedural video world (MP4 + JSON truth)"),
-    "tasks": ("sf2t.tasks", "write SF²T fragment-task samples as JSONL"),
+    "tasks": ("sf2t.tasks.cli", "write SF²T fragment-task samples as JSONL"),
     "bench": ("sf2t.bench.cli", "build, validate or export FineVidBench"),
     "train": ("sf2t.train", "train a Video-LLM (base, SFT, SF²T, SFT+SF²T)"),
     "evaluate": ("sf2t.evaluate", "evaluate a model on FineVidBench"),

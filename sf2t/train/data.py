@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from sf2t.common.prompts import ANSWER_FORMS
 from sf2t.common.records import RecordError, read_jsonl, resolve_under
 from sf2t.models import IGNORE_INDEX
 from sf2t.train.config import DataSource
@@ -89,6 +90,11 @@ def _record_problems(path: Path, records: list[dict[str, Any]], root: str) -> li
         options = rec.get("options")
         if options is not None and not (isinstance(options, list) and all(isinstance(o, str) for o in options)):
             problems.append(f"{path}: record {rid!r}: 'options' must be null or a list of strings")
+        form = rec.get("answer_form", "letter")
+        if form not in ANSWER_FORMS:
+            problems.append(f"{path}: record {rid!r}: 'answer_form' must be one of {ANSWER_FORMS}, got {form!r}")
+        elif form == "text" and options and rec.get("answer") not in options:
+            problems.append(f"{path}: record {rid!r}: a text-form answer must be one of its options")
         video = rec.get("video")
         if not isinstance(video, str):
             problems.append(f"{path}: record {rid!r}: 'video' must be a path string")
@@ -194,9 +200,9 @@ class FrameCache:
 
 
 def prompt_of(record: Mapping[str, Any]) -> str:
-    from sf2t.common.prompts import render_question
+    from sf2t.common.prompts import record_prompt
 
-    return render_question(record["question"], record.get("options"))
+    return record_prompt(record)
 
 
 def answer_tokens(batch: dict[str, torch.Tensor]) -> int:

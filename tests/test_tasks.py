@@ -571,3 +571,20 @@ def test_writer_on_real_sample_videos(tmp_path):
         frames = materialize(record, tmp_path)
         raw = read_frames(tmp_path / record["video"], record["frames"]["indices"])
         assert record["options"][LETTERS.index(record["answer"])] == rederive_text(record, frames, raw)
+
+
+def test_text_form_samples_answer_with_the_option_words(tmp_path):
+    """The same samples in text form: the answer is the correct option's own words."""
+    from sf2t import world as synthetic  # test data only: the tasks themselves never read the world
+
+    config = synthetic.WorldConfig(width=64, height=64, num_frames=16, backgrounds=("plain",))
+    synthetic.generate(tmp_path, 3, "train", seed=0, config=config, progress=False)
+    letters, _ = generate_samples(tmp_path, 20, 0, Mixture.from_spec(None), frames_per_clip=16)
+    texts, _ = generate_samples(tmp_path, 20, 0, Mixture.from_spec(None), frames_per_clip=16, answer_form="text")
+    assert len(letters) == len(texts) == 20
+    for a, b in zip(letters, texts, strict=True):
+        if a.get("options"):
+            assert b["answer"] == a["options"]["ABCDEFGHIJ".index(a["answer"])] and b["answer_form"] == "text"
+        assert {k: v for k, v in b.items() if k not in ("answer", "answer_form")} == {
+            k: v for k, v in a.items() if k != "answer"
+        }

@@ -22,6 +22,12 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--temporal-merge", type=int, default=1, help="frames the target model merges (2 for the Qwen2-VL family)"
     )
+    parser.add_argument(
+        "--answer-form",
+        choices=("letter", "text"),
+        default="letter",
+        help="answer with the option's letter (default) or its own words (for cloze training and scoring)",
+    )
     parser.add_argument("--no-progress", action="store_true")
 
 
@@ -29,7 +35,13 @@ def run_cli(args) -> int:
     try:
         mixture = Mixture.from_spec(args.mix, temporal_merge=args.temporal_merge)
         records, summary = generate_samples(
-            args.videos, args.n, args.seed, mixture, args.frames_per_clip, progress=not args.no_progress
+            args.videos,
+            args.n,
+            args.seed,
+            mixture,
+            args.frames_per_clip,
+            progress=not args.no_progress,
+            answer_form=args.answer_form,
         )
     except (ValueError, FileNotFoundError) as exc:
         print(f"sf2t tasks: {exc}", file=sys.stderr)

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from sf2t.common.prompts import ANSWER_FORMS, in_answer_form
 from sf2t.tasks.base import TaskSkip
 from sf2t.tasks.mixture import Mixture
 from sf2t.video import Clip, VideoError, probe, read_frames, sample_indices
@@ -99,6 +100,7 @@ def generate_samples(
     mixture: Mixture | None = None,
     frames_per_clip: int = 32,
     progress: bool = False,
+    answer_form: str = "letter",
 ) -> tuple[list[dict[str, Any]], Summary]:
     """``n`` task samples (records) from the videos in ``videos_dir``, and a `Summary`.
 
@@ -113,6 +115,8 @@ def generate_samples(
     """
     from tqdm.auto import tqdm
 
+    if answer_form not in ANSWER_FORMS:
+        raise ValueError(f"unknown answer form {answer_form!r}; choose one of {ANSWER_FORMS}")
     mixture = mixture or Mixture.from_spec(None)
     if frames_per_clip < mixture.min_frames():
         needs = {k: t.min_frames() for k, t in mixture.tasks.items() if t.min_frames() > frames_per_clip}
@@ -146,7 +150,7 @@ def generate_samples(
                 carried.append(key)
                 continue
             sample = replace(sample, task=key, id=f"{key}-{len(records):06d}", frames=None)
-            records.append(sample.to_record())
+            records.append(in_answer_form(sample.to_record(), answer_form))
             slots[key] += 1
             summary.written[key] += 1
     bar.update(len(paths) - 1 - last_number)

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from sf2t.common.prompts import option_letters
+from sf2t.common.prompts import in_answer_form, option_letters
 from sf2t.video import sample_indices
 
 #: Coarse action groups: what "roughly what happens" can tell apart (fine actions map many-to-one).
@@ -82,13 +82,15 @@ def caption_records(
     shapes: Sequence[str] | None = None,
     colors: Sequence[str] | None = None,
     balance: bool = False,
+    answer_form: str = "letter",
 ) -> list[dict[str, Any]]:
     """One record per (video, question kind), in the shared record shape, deterministic given ``seed``.
 
     ``shapes``/``colors`` are the vocabularies distractor objects are drawn from (default: the
     synthetic world's). Options of "object" and "happening" are shuffled per record, so no letter
     is favoured. ``balance`` draws the videos through `balance_coarse` (repeats get their own ids
-    and their own option order).
+    and their own option order). ``answer_form`` "text" answers with the option's words
+    (`sf2t.common.prompts.in_answer_form`).
     """
     from sf2t.world import COLORS, SHAPES
 
@@ -111,19 +113,18 @@ def caption_records(
                 question, options, answer = _colour_fixed_question(truth, colors)
             else:
                 question, options, answer = HAPPENING_QUESTION, list(COARSE_ACTIONS), coarse_action(truth["action"])
-            records.append(
-                {
-                    "id": f"{truth['id']}-{kind}" + (f"-r{repeat}" if repeat else ""),
-                    "video": truth["video"],
-                    "frames": {"indices": indices, "transform": None},
-                    "question": question,
-                    "options": options,
-                    "answer": option_letters(len(options))[options.index(answer)],
-                    "numbered": False,
-                    "task": f"caption_{kind}",
-                    "meta": {"kind": kind, "truth_action": truth["action"], "answer_text": answer},
-                }
-            )
+            record = {
+                "id": f"{truth['id']}-{kind}" + (f"-r{repeat}" if repeat else ""),
+                "video": truth["video"],
+                "frames": {"indices": indices, "transform": None},
+                "question": question,
+                "options": options,
+                "answer": option_letters(len(options))[options.index(answer)],
+                "numbered": False,
+                "task": f"caption_{kind}",
+                "meta": {"kind": kind, "truth_action": truth["action"], "answer_text": answer},
+            }
+            records.append(in_answer_form(record, answer_form))
     return records
 
 

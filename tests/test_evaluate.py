@@ -10,7 +10,6 @@ import torch  # torch must load before decord: the other order segfaults in torc
 
 import sf2t.evaluate as ev
 from sf2t import world
-from sf2t.video import transforms
 from sf2t.bench import load_bench, save_bench
 from sf2t.bench.build import MiniConfig, build_items
 from sf2t.evaluate import (
@@ -23,6 +22,7 @@ from sf2t.evaluate import (
     read_done,
     rotate_item,
 )
+from sf2t.video import transforms
 from sf2t.video.transforms import materialize
 
 # --------------------------------------------------------------------------- extractor

@@ -40,6 +40,7 @@ from sf2t import world
 from sf2t.bench import save_bench
 from sf2t.bench.build import MiniConfig, build_items
 from sf2t.evaluate import evaluate, load_model, read_done
+from sf2t.video import transforms
 from sf2t.video.transforms import materialize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,8 +71,8 @@ def decode_sharing(items, root: Path) -> dict:
         materialize(it, root)
     per_item = time.perf_counter() - t0
     calls = []
-    real = ev.read_frames
-    ev.read_frames = lambda path, idx: calls.append(path) or real(path, idx)
+    real = transforms.read_frames
+    transforms.read_frames = lambda path, idx: calls.append(path) or real(path, idx)
     try:
         t0 = time.perf_counter()
         by_video: dict[str, list] = {}
@@ -83,7 +84,7 @@ def decode_sharing(items, root: Path) -> dict:
                 clip.for_item(it)
         shared = time.perf_counter() - t0
     finally:
-        ev.read_frames = real
+        transforms.read_frames = real
     seen = Counter((it["video"], tuple(it["frames"]["indices"])) for it in items)
     repeated = sum(n for n in seen.values() if n > 1)
     return {

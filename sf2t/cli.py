@@ -17,7 +17,7 @@ SUBCOMMANDS = {
     "tasks": ("sf2t.tasks.cli", "write SF²T fragment-task samples as JSONL"),
     "bench": ("sf2t.bench.cli", "build, validate or export FineVidBench"),
     "train": ("sf2t.train", "train a Video-LLM (base, SFT, SF²T, SFT+SF²T)"),
-    "evaluate": ("sf2t.evaluate", "evaluate a model on FineVidBench"),
+    "evaluate": ("sf2t.evaluate.cli", "evaluate a model on FineVidBench"),
     "report": ("sf2t.report", "make tables and figures from results files"),
 }
 

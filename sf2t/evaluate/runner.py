@@ -1,0 +1,274 @@
+"""Resumable evaluation runs: per-item records appended as they are made, a run folder whose
+config must match to be continued, a restart that skips what is recorded, the blind run, and
+the aggregate written at the end.
+
+A clip is decoded once for all questions on it; items with a pixel ``transform`` get it
+applied after decoding exactly as `sf2t.video.transforms.materialize` does. The blind run is
+the same model with every frame replaced by a black frame of the same size and count (prompt
+and frame count unchanged, only the pixels gone), which exposes questions answerable from the
+text alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sf2t.bench import SkippedItem
+from sf2t.common.prompts import option_letters
+from sf2t.common.records import JsonlAppender, RecordError, dumps, iter_jsonl
+from sf2t.evaluate.aggregation import aggregate
+from sf2t.evaluate.items import _shifts, item_prompt, rotate_item
+from sf2t.evaluate.scoring import _record, _score_requests
+from sf2t.video import VideoError
+from sf2t.video.transforms import ClipFrames
+
+MODES = ("letters", "generate")
+ITEMS_FILE = "items.jsonl"
+AGGREGATE_FILE = "aggregate.json"
+CONFIG_FILE = "config.json"
+BLIND_DIR = "blind"
+#: Config keys that must match for a restart to continue an existing run folder.
+RUN_IDENTITY = ("model", "adapter", "mode", "circular", "blind", "bench_sha256", "max_new_tokens")
+
+
+def _git_commit() -> dict[str, Any]:
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
+        if head.returncode != 0:
+            return {"commit": None, "dirty": None}
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+def items_sha256(items: Sequence[dict[str, Any]]) -> str:
+    h = hashlib.sha256()
+    for it in items:
+        h.update(dumps(it).encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def read_done(path: str | os.PathLike) -> dict[str, dict[str, Any]]:
+    """Per-item records already written, by id. A last line cut off by a kill mid-write is
+    removed from the file (it is redone); any other malformed line is an error."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        cut = data.rfind(b"\n") + 1
+        with open(path, "r+b") as fh:
+            fh.truncate(cut)
+    done: dict[str, dict[str, Any]] = {}
+    problems = []
+    for n, rec, err in iter_jsonl(path):
+        if err is None and "id" not in rec:
+            err = "record has no 'id'"
+        if err is not None:
+            problems.append((n, err))
+        else:
+            done.setdefault(rec["id"], rec)
+    if problems:
+        raise RecordError(path, problems)
+    return done
+
+
+def _check_config(out: Path, config: dict[str, Any], resume: bool) -> None:
+    path = out / CONFIG_FILE
+    if path.exists() and resume:
+        old = json.loads(path.read_text())
+        diff = [k for k in RUN_IDENTITY if old.get(k) != config.get(k)]
+        if diff:
+            raise ValueError(
+                f"{out} holds a run with a different {', '.join(diff)} "
+                f"({', '.join(f'{k}={old.get(k)!r}' for k in diff)}); use another --out"
+            )
+    elif not resume and (out / ITEMS_FILE).exists():
+        (out / ITEMS_FILE).unlink()
+    out.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+
+
+def run_items(
+    model,
+    items: Sequence[dict[str, Any]],
+    videos_root: str | os.PathLike,
+    path: str | os.PathLike,
+    mode: str = "letters",
+    circular: bool = False,
+    batch_size: int = 8,
+    blind: bool = False,
+    max_new_tokens: int = 16,
+    progress: bool = True,
+) -> list[dict[str, Any]]:
+    """Score the items not yet in ``path`` and append their records as they are scored.
+
+    Each clip is decoded once for all its questions. Letter requests of several clips are
+    pooled (about ``8 * batch_size``) and batched by shape across them; records are written
+    when a pool is scored, so a kill loses at most one pool. Returns the problems (items
+    whose video could not be decoded): they are not written, so a restart retries them."""
+    from tqdm.auto import tqdm
+
+    done = read_done(path)
+    todo = [it for it in items if it["id"] not in done]
+    by_video: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for it in todo:
+        by_video[it["video"]].append(it)
+    failed = []
+    pool_size = 8 * batch_size if mode == "letters" else 1
+    pool_items: list[dict[str, Any]] = []
+    requests: list[dict[str, Any]] = []
+    bar = tqdm(total=len(todo), desc=f"{mode}{' blind' if blind else ''}", disable=not progress, unit="q")
+    with JsonlAppender(path) as out:
+
+        def flush() -> None:
+            _score_requests(model, mode, requests, batch_size, max_new_tokens)
+            per_item = defaultdict(list)
+            for r in requests:
+                per_item[r["item"]].append(r)
+            for it in pool_items:
+                out.write(_record(it, per_item[it["id"]], mode, blind))
+            bar.update(len(pool_items))
+            pool_items.clear()
+            requests.clear()
+
+        for video, group in by_video.items():
+            try:
+                clip = ClipFrames(videos_root, video, group, blind)
+            except (VideoError, ValueError) as exc:
+                failed += [{"id": it["id"], "video": video, "reason": str(exc)} for it in group]
+                bar.update(len(group))
+                continue
+            for it in group:
+                frames = clip.for_item(it)
+                for shift in _shifts(it, circular):
+                    options, answer = rotate_item(it, shift)
+                    requests.append(
+                        {
+                            "item": it["id"],
+                            "shift": shift,
+                            "frames": frames,
+                            "prompt": item_prompt(it, options),
+                            "options": options,
+                            "letters": option_letters(len(options)),
+                            "answer": answer,
+                            "numbered": bool(it.get("numbered", False)),
+                        }
+                    )
+            pool_items.extend(group)
+            if len(requests) >= pool_size:
+                flush()
+        if pool_items:
+            flush()
+    bar.close()
+    return failed
+
+
+def evaluate(
+    model,
+    items: Sequence[dict[str, Any]],
+    videos_root: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    mode: str = "letters",
+    circular: bool = False,
+    batch_size: int = 8,
+    blind: bool = False,
+    resume: bool = True,
+    blind_baseline: bool = True,
+    max_new_tokens: int = 16,
+    model_name: str | None = None,
+    adapter: str | None = None,
+    skipped: Sequence[SkippedItem] = (),
+    n_bootstrap: int = 1000,
+    seed: int = 0,
+    extra_config: dict[str, Any] | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Evaluate ``model`` on ``items`` into ``out_dir``: ``items.jsonl`` (one record per item,
+    appended as it goes), ``config.json``, and ``aggregate.json`` (returned). A restart with
+    the same config skips the items already recorded and ends with the same aggregate."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    ids = [it["id"] for it in items]
+    if len(set(ids)) != len(ids):
+        raise ValueError("items have duplicate ids")
+    out = Path(out_dir)
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+    config = {
+        "model": model_name or getattr(model, "family", type(model).__name__),
+        "adapter": adapter,
+        "family": getattr(model, "family", None),
+        "mode": mode,
+        "circular": circular,
+        "blind": blind,
+        "batch_size": batch_size,
+        "max_new_tokens": max_new_tokens if mode == "generate" else None,
+        "bench_sha256": items_sha256(items),
+        "n_items": len(items),
+        "videos_root": str(videos_root),
+        "n_bootstrap": n_bootstrap,
+        "seed": seed,
+        "blind_frames": "black frames, same count and size",
+        **(extra_config or {}),
+    }
+    _check_config(out, config, resume)
+    failed = run_items(
+        model, items, videos_root, out / ITEMS_FILE, mode, circular, batch_size, blind, max_new_tokens, progress
+    )
+    blind_summary = None
+    if blind_baseline and not blind:
+        blind_agg = evaluate(
+            model,
+            items,
+            videos_root,
+            out / BLIND_DIR,
+            mode=mode,
+            circular=circular,
+            batch_size=batch_size,
+            blind=True,
+            resume=resume,
+            blind_baseline=False,
+            max_new_tokens=max_new_tokens,
+            model_name=model_name,
+            adapter=adapter,
+            skipped=skipped,
+            n_bootstrap=n_bootstrap,
+            seed=seed,
+            extra_config=extra_config,
+            progress=progress,
+        )
+        blind_summary = {k: blind_agg[k] for k in ("overall", "levels", "categories")}
+    records = read_done(out / ITEMS_FILE)
+    agg = aggregate(items, records, circular=circular, n_bootstrap=n_bootstrap, seed=seed)
+    agg["baselines"]["blind"] = blind_summary
+    agg["skipped"] = [{"line": s.line, "id": s.id, "video": s.video, "reason": s.reason} for s in skipped] + failed
+    agg["config"] = config
+    agg["git"] = _git_commit()
+    agg["timestamps"] = {
+        "started": started,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds_this_session": round(time.perf_counter() - t0, 3),
+    }
+    (out / AGGREGATE_FILE).write_text(json.dumps(agg, indent=2, sort_keys=True) + "\n")
+    return agg

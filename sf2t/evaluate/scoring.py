@@ -1,0 +1,87 @@
+"""Turning scoring requests into per-item records: how a model's answer to one question is
+read, and how the answers to an item's rotations become its record.
+
+- Letter scoring reads the log-probabilities of the option letters at the answer position
+  (``model.letter_scores_batch``): no text is parsed, every item gets an answer.
+- Generation decodes greedily and `extract_letter` turns the text into a letter or None;
+  accuracy is reported over all items and over the answered ones.
+
+The model is used through duck typing only: ``letter_scores_batch(frames_list, prompts,
+letters_list, numbered=...)`` and ``generate(frames, prompt, max_new_tokens=..., numbered=...)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sf2t.common.answers import extract_letter
+from sf2t.evaluate.items import _to_original
+
+
+def _score_requests(model, mode: str, requests: list[dict[str, Any]], batch_size: int, max_new_tokens: int) -> None:
+    """Fill each request (frames, prompt, letters, numbered) with ``pred``, ``raw`` and ``scores``.
+
+    Letter batches group requests of the same shape (numbered or not, frame count, prompt
+    length), so a 2-frame question is not padded to a 16-frame one; a request's scores do not
+    depend on its batch (the model reads each at its own last position)."""
+    if mode == "letters":
+        ordered = sorted(requests, key=lambda r: (r["numbered"], len(r["frames"]), len(r["prompt"])))
+        for s in range(0, len(ordered), batch_size):
+            chunk = ordered[s : s + batch_size]
+            scores = model.letter_scores_batch(
+                [r["frames"] for r in chunk],
+                [r["prompt"] for r in chunk],
+                [r["letters"] for r in chunk],
+                numbered=[r["numbered"] for r in chunk],
+            )
+            for r, sc in zip(chunk, scores, strict=True):
+                sc = np.asarray(sc, dtype=float)
+                r["scores"] = {letter: round(float(v), 6) for letter, v in zip(r["letters"], sc, strict=True)}
+                r["pred"] = r["letters"][int(np.argmax(sc))]  # ties go to the first letter
+                r["raw"] = None
+    else:
+        for r in requests:
+            text = model.generate(r["frames"], r["prompt"], max_new_tokens=max_new_tokens, numbered=r["numbered"])
+            r["raw"] = text
+            r["scores"] = None
+            r["pred"] = extract_letter(text, r["letters"], r["options"])
+
+
+def _record(item: dict[str, Any], reqs: list[dict[str, Any]], mode: str, blind: bool) -> dict[str, Any]:
+    m = len(item["options"])
+    by_shift = []
+    for r in reqs:
+        by_shift.append(
+            {
+                "shift": r["shift"],
+                "raw": r["raw"],
+                "scores": r["scores"],
+                "pred": _to_original(r["pred"], r["shift"], m),
+                "correct": r["pred"] == r["answer"],
+            }
+        )
+    first = by_shift[0]
+    rec = {
+        "id": item["id"],
+        "video": item["video"],
+        "level": item["level"],
+        "category": item["category"],
+        "answer": item["answer"],
+        "frame_indices": [int(i) for i in item["frames"]["indices"]],
+        "transform": item["frames"].get("transform"),
+        "speed": item["frames"].get("speed"),
+        "order": item["frames"].get("order"),
+        "numbered": bool(item.get("numbered", False)),
+        "mode": mode,
+        "blind": blind,
+        "raw": first["raw"],
+        "scores": first["scores"],
+        "pred": first["pred"],
+        "answered": all(s["pred"] is not None for s in by_shift),
+        "correct": all(s["correct"] for s in by_shift),
+    }
+    if len(by_shift) > 1:
+        rec["rotations"] = by_shift
+    return rec

@@ -13,7 +13,7 @@ import importlib
 import sys
 
 SUBCOMMANDS = {
-    "synth": ("sf2t.world", "generate the procedural video world (MP4 + JSON truth)"),
+    "synth": ("sf2t.world.cli", "generate the procedural video world (MP4 + JSON truth)"),
     "tasks": ("sf2t.tasks.cli", "write SF²T fragment-task samples as JSONL"),
     "bench": ("sf2t.bench.cli", "build, validate or export FineVidBench"),
     "train": ("sf2t.train", "train a Video-LLM (base, SFT, SF²T, SFT+SF²T)"),

@@ -19,15 +19,8 @@ import numpy as np
 import torch
 
 from sf2t.models.families import FamilySpec
+from sf2t.models.inputs import IGNORE_INDEX, append_answer, check_frames, collate, insert_after_prompt
 
-IGNORE_INDEX = -100
-_SEQUENCE_KEYS = {
-    "input_ids": None,
-    "attention_mask": 0,
-    "labels": IGNORE_INDEX,
-    "mm_token_type_ids": 0,
-    "token_type_ids": 0,
-}
 _ANSWER_MARK = "QQZXANSWERXZQQ"
 BASE_MARKER = "sf2t_base.json"  # beside a saved adapter: the family and model type of its base
 
@@ -140,9 +133,9 @@ class VideoLLM:
         for i in range(n):
             sample = self._encode_prompt(frames_list[i], prompts[i], bool(numbered[i]), fps[i], index=i)
             if answers is not None:
-                sample = self._append_answer(sample, answers[i])
+                sample = append_answer(sample, *self._answer_ids(answers[i]))
             samples.append(sample)
-        return self._collate(samples)
+        return collate(samples, self.tokenizer)
 
     def batch_groups(
         self, frames_list: Sequence[np.ndarray], numbered: Sequence[bool] | None = None
@@ -165,7 +158,7 @@ class VideoLLM:
     def _encode_prompt(
         self, frames: np.ndarray, prompt: str, numbered: bool, fps: float | None, index: int = 0
     ) -> dict[str, torch.Tensor]:
-        frames = _check_frames(frames, index)
+        frames = check_frames(frames, index)
         if not numbered and len(frames) < self.temporal_merge:
             # a model that merges frames in pairs repeats a lone frame itself (Qwen2-VL) or refuses
             # it (Qwen3-VL): repeat it here so every family takes a one-frame clip
@@ -196,39 +189,6 @@ class VideoLLM:
         answer_ids = self.tokenizer.encode(fmt.prefix + answer, add_special_tokens=False)
         end_ids = self.tokenizer.encode(fmt.end_of_turn, add_special_tokens=False) if fmt.end_of_turn else []
         return answer_ids, end_ids
-
-    def _append_answer(self, sample: dict[str, torch.Tensor], answer: str) -> dict[str, torch.Tensor]:
-        answer_ids, end_ids = self._answer_ids(answer)
-        ids = torch.tensor([answer_ids + end_ids], dtype=sample["input_ids"].dtype)
-        extended = dict(sample)
-        extended["input_ids"] = torch.cat([sample["input_ids"], ids], dim=1)
-        extended["labels"] = torch.cat([sample["labels"], ids], dim=1)
-        for key in ("attention_mask", "mm_token_type_ids", "token_type_ids"):
-            if key in sample:
-                fill = 1 if key == "attention_mask" else 0
-                extended[key] = torch.cat([sample[key], torch.full_like(ids, fill)], dim=1)
-        return extended
-
-    def _collate(self, samples: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
-        """Right-pad the token-aligned tensors; concatenate the visual ones in clip order (every
-        family's model reads its pixel tensors as a concatenation over the batch's visuals)."""
-        pad_id = self.tokenizer.pad_token_id
-        if pad_id is None:
-            pad_id = self.tokenizer.eos_token_id
-        length = max(s["input_ids"].shape[1] for s in samples)
-        batch: dict[str, torch.Tensor] = {}
-        for key in samples[0]:
-            values = [s[key] for s in samples if key in s]
-            if key in _SEQUENCE_KEYS:
-                fill = pad_id if key == "input_ids" else _SEQUENCE_KEYS[key]
-                batch[key] = torch.cat(
-                    [torch.nn.functional.pad(v, (0, length - v.shape[1]), value=fill) for v in values]
-                )
-            else:
-                batch[key] = torch.cat(values)
-        for key in {k for s in samples for k in s} - set(batch):  # visuals only some clips have
-            batch[key] = torch.cat([s[key] for s in samples if key in s])
-        return batch
 
     def to_device(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Move a batch to the model's device; pixel tensors take the model's float dtype."""
@@ -309,7 +269,7 @@ class VideoLLM:
         lengths = batch["attention_mask"].sum(dim=1).tolist()
         rows, letter_ids = zip(*(self.letter_token_ids(letters) for letters in letters_list), strict=True)
         if any(rows):  # shared answer tokens go after each prompt: re-pad with them in place
-            batch = self._insert_after_prompt(batch, rows, lengths)
+            batch = insert_after_prompt(batch, rows, lengths, self.tokenizer)
             lengths = batch["attention_mask"].sum(dim=1).tolist()
         last = torch.tensor([int(n) - 1 for n in lengths])
         positions, inverse = torch.unique(last, return_inverse=True)
@@ -321,21 +281,6 @@ class VideoLLM:
             self.model.train(was_training)
         picked = logits[torch.arange(len(last), device=logits.device), inverse.to(logits.device)].float()
         return [torch.log_softmax(picked[i, ids], dim=-1).cpu().numpy() for i, ids in enumerate(letter_ids)]
-
-    def _insert_after_prompt(self, batch, rows, lengths):
-        """Append each clip's shared answer tokens after its prompt and re-pad."""
-        samples = []
-        for i, shared in enumerate(rows):
-            n = int(lengths[i])
-            extra = torch.tensor([shared], dtype=batch["input_ids"].dtype)
-            sample = {}
-            for key, value in batch.items():
-                if key in _SEQUENCE_KEYS:
-                    fill = extra if key == "input_ids" else torch.full_like(extra, 1 if key == "attention_mask" else 0)
-                    sample[key] = torch.cat([value[i : i + 1, :n], fill], dim=1)
-            samples.append(sample)
-        padded = self._collate(samples)
-        return {**batch, **padded}
 
     def letter_scores(
         self, frames: np.ndarray, prompt: str, letters: Sequence[str], numbered: bool = False, fps: float | None = None
@@ -396,38 +341,3 @@ class VideoLLM:
         from peft import PeftModel
 
         return isinstance(self.model, PeftModel)
-
-
-@dataclass(frozen=True)
-class FramePlan:
-    """What a data pipeline needs to know about a model's frames.
-
-    `image_size`: the square side a tiny model was built for (decode at about that size to save
-    time); None for a released checkpoint, whose processor resizes whatever it gets.
-    `temporal_merge`: frames merged into one temporal token group (2 for the Qwen-VL family), so
-    a count of what the model receives is ``ceil(T / temporal_merge)`` for a video.
-    `numbered_as`: how frames referred to by number are shown (separate labelled images).
-    """
-
-    image_size: int | None
-    temporal_merge: int
-    numbered_as: str = "images preceded by 'Frame k: '"
-
-
-def frames_for(llm_or_family) -> FramePlan:
-    """The `FramePlan` of a `VideoLLM`, a `FamilySpec` or a family name."""
-    from sf2t.models.families import get_family
-
-    if isinstance(llm_or_family, VideoLLM):
-        return FramePlan(llm_or_family.image_size, llm_or_family.temporal_merge)
-    spec = llm_or_family if isinstance(llm_or_family, FamilySpec) else get_family(str(llm_or_family))
-    return FramePlan(None, spec.temporal_merge)
-
-
-def _check_frames(frames, index: int) -> np.ndarray:
-    frames = np.asarray(frames)
-    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.shape[0] < 1:
-        raise ValueError(f"clip {index}: frames must be an array (T, H, W, 3) with T >= 1, got shape {frames.shape}")
-    if frames.dtype != np.uint8:
-        raise ValueError(f"clip {index}: frames must be uint8 RGB, got dtype {frames.dtype}")
-    return frames

@@ -1,0 +1,53 @@
+"""The sizes of a tiny model (`TinySize`, checked before building) and the `MINI` preset: read by
+`tiny()` and by the per-family config builders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TinySize:
+    """Sizes of a tiny model. The defaults give about 0.2 M parameters; `MINI` about 2.9 M."""
+
+    hidden_size: int = 64
+    num_layers: int = 2
+    num_heads: int = 4
+    num_kv_heads: int = 2
+    intermediate_size: int | None = None
+    vision_hidden_size: int = 32
+    vision_layers: int = 1
+    vision_heads: int = 2
+    image_size: int = 64
+    num_frames: int = 8
+    vocab_size: int = 512
+
+    @property
+    def ffn(self) -> int:
+        return self.intermediate_size or 2 * self.hidden_size
+
+    @property
+    def head_dim(self) -> int:
+        return self.hidden_size // self.num_heads
+
+    def validate(self) -> None:
+        if self.hidden_size % self.num_heads or self.vision_hidden_size % self.vision_heads:
+            raise ValueError(f"hidden sizes must divide by the head counts: {self}")
+        if self.num_heads % self.num_kv_heads:
+            raise ValueError(f"num_heads must be a multiple of num_kv_heads: {self}")
+        if self.head_dim % 2 or self.head_dim < 8:
+            raise ValueError(f"head_dim = hidden_size/num_heads must be even and >= 8: {self}")
+        if self.image_size < 32 or self.image_size % 16:
+            raise ValueError(f"image_size must be a multiple of 16 (>= 32), got {self.image_size}")
+
+
+# about 2.9 M parameters, 4 layers: the size that learned 4-way direction on CPU (design §5)
+MINI = {
+    "hidden_size": 256,
+    "num_layers": 4,
+    "num_heads": 4,
+    "num_kv_heads": 2,
+    "vision_hidden_size": 64,
+    "vision_layers": 2,
+    "vision_heads": 2,
+}

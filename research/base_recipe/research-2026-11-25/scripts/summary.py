@@ -1,5 +1,21 @@
-import csv, glob, os
-for f in sorted(glob.glob("curves/*.csv")):
+"""Print the last held-out row of every run's curve CSV (steps, wall minutes, accuracies), one line per run.
+
+Run from the repository root (seconds):
+
+    python research/base_recipe/research-2026-11-25/scripts/summary.py research/base_recipe/research-2026-11-25/curves
+"""
+
+import argparse
+import csv
+import glob
+import os
+from pathlib import Path
+
+ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+ap.add_argument("curves", nargs="?", default=str(Path(__file__).resolve().parents[1] / "curves"),
+                help="folder of curve CSVs (default: this study's curves/)")
+args = ap.parse_args()
+for f in sorted(glob.glob(os.path.join(args.curves, "*.csv"))):
     rs = list(csv.DictReader(open(f)))
     if len(rs) < 2: continue
     last = rs[-1]

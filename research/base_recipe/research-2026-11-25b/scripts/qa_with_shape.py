@@ -1,7 +1,14 @@
-"""Coarse questions from truth meta. 'object' and 'happening' mirror sf2t/captions.py (same texts, groups)."""
+"""Coarse questions from truth meta, round 2: round 1's qa.py plus a fixed-order shape question (shapeF).
+
+'object' and 'happening' mirror sf2t/world/captions.py (same texts, groups). A module, not a script:
+train_curriculum.py imports `question`, `GROUP` and `COARSE` from it. A kind ending in "F" (colorF,
+shapeF, happeningF, directionF) lists every class as an option in one fixed order; the others (object,
+happening, direction, color) shuffle four options. Made from round 1's qa.py and this study's
+qa.py.patch (the patch, applied).
+"""
 import numpy as np
-from sf2t.prompts import option_letters, render_question
-from sf2t.synth import COLORS, SHAPES
+from sf2t.common.prompts import option_letters, render_question
+from sf2t.world import COLORS, SHAPES
 
 COARSE = {
     "something moves": ("move_left", "move_right", "move_up", "move_down", "fall_off", "collide"),
@@ -60,6 +67,11 @@ def fixed_question(meta, kind):
             return None
         ans, opts = DIRS[meta["action"]], ["left", "right", "up", "down"]
         q = f"Which way does the {noun(meta['objects'][meta['actor']])} move?"
+    elif kind == "shape":  # shape of the actor, all shapes in canonical order (added for the curriculum)
+        if len({o["color"] for o in meta["objects"]}) != len(meta["objects"]):
+            return None
+        ans, opts = meta["objects"][meta["actor"]]["shape"], list(SHAPES)
+        q = f"What shape is the {meta['objects'][meta['actor']]['color']} object?"
     elif kind == "color":
         if len({o["shape"] for o in meta["objects"]}) != len(meta["objects"]):
             return None
@@ -69,3 +81,22 @@ def fixed_question(meta, kind):
         raise ValueError(kind)
     letters = option_letters(len(opts))
     return render_question(q, opts), letters[opts.index(ans)], ans, letters
+
+
+if __name__ == "__main__":
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Print one question of every kind about one synthetic train-split video "
+                                 "(a look at what the training script asks; seconds).")
+    ap.add_argument("--index", type=int, default=0, help="video index in the train split (run seed 0)")
+    ap.add_argument("--objects", type=int, default=1, help="objects in the scene (1 = the 'one' world)")
+    args = ap.parse_args()
+    from sf2t import world
+
+    cfg = world.WorldConfig(backgrounds=("plain",), min_objects=args.objects, max_objects=args.objects,
+                            actions=tuple(x for x in world.ACTIONS if x != "collide"))
+    _, truth = world.render_video(world.video_seed("train", 0, args.index), cfg)
+    rng = np.random.default_rng(0)
+    for kind in ('object', 'happening', 'color', 'colorF', 'shapeF', 'happeningF'):
+        q = question(truth, kind, rng)
+        print(f"--- {kind}: " + ("(does not apply)" if q is None else f"answer {q[1]} ({q[2]})\n{q[0]}"))

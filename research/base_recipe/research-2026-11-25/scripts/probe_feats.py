@@ -1,13 +1,36 @@
-"""Linear probes on the visual tokens that reach the LM (random init): is the information there?"""
-import numpy as np, torch, json, sys
+"""Linear probes on the visual tokens that reach the LM (random init): is the information there?
+
+Fits L-BFGS logistic-regression probes (first 2/3 of the clips train, last 1/3 test) on the video
+tokens entering the language model of a random tiny model, for the actor's colour, the coarse action
+group and the 4-way direction, against the majority class and a raw-pixel baseline (14x14 downsampled
+frames), and prints the accuracies. Only printed output; no file in curves/ comes from it.
+
+Needs the world's cached frames (prep.py). Run from the repository root (a few minutes for 1,200 clips
+on one core):
+
+    python research/base_recipe/research-2026-11-25/scripts/probe_feats.py qwen2_vl plain
+"""
+import argparse
+import numpy as np, torch, json, sys, os
+from pathlib import Path
+REPO = Path(__file__).resolve().parents[4]
+ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+ap.add_argument("family", nargs="?", default="qwen2_vl", help="model family")
+ap.add_argument("world", nargs="?", default="plain", help="world of prep.py (plain, full, one)")
+ap.add_argument("--n", type=int, default=1200, help="clips probed (the first N of the train split)")
+ap.add_argument("--data", default=str(REPO / "research" / "base_recipe" / "scratch" / "data"), help="prep.py's data folder")
+ap.add_argument("--tiny-init", default="hf", choices=["hf", "fan_in"],
+                help="weight init of the random model: hf (default: what tiny() did when round 1 ran) or fan_in (today's default)")
+args = ap.parse_args()
 torch.set_num_threads(1)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sf2t.models import tiny
 from qa import GROUP, COARSE
-fam = sys.argv[1]; world = sys.argv[2] if len(sys.argv) > 2 else "plain"
-llm = tiny(fam, seed=0, size="mini", image_size=64, num_frames=8)
+fam = args.family; world = args.world
+llm = tiny(fam, seed=0, init=args.tiny_init, size="mini", image_size=64, num_frames=8)
 m = llm.model
-meta = json.loads(open(f"data/{world}-train.json").read())[:1200]
-fr = np.load(f"data/{world}-train-f8.npy", mmap_mode="r")
+meta = json.loads(open(Path(args.data) / f"{world}-train.json").read())[:args.n]
+fr = np.load(Path(args.data) / f"{world}-train-f8.npy", mmap_mode="r")
 feats = []
 cap = {}
 def hook(mod, inp, out):

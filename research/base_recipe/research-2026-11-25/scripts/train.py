@@ -1,10 +1,35 @@
-"""One base-recipe run: plain AdamW over llm.encode/llm.loss, held-out eval with letter_scores_batch."""
+"""One base-recipe run: plain AdamW over llm.encode/llm.loss, held-out eval with letter_scores_batch.
+
+Trains a tiny model of one family on coarse questions (qa.py kinds) about prep.py's pre-decoded
+train-split clips and, every --eval-every steps, measures letter-scoring accuracy on a fixed set of
+held-out questions about labelled-split clips; writes one CSV row per eval to --out/<name>.csv (step,
+wall and training seconds, mean loss over the answer letter and <|im_end|>, accuracy per kind, balanced
+accuracy for happening/direction). Every CSV in the study's curves/ was written by this script.
+
+Round 1 ran before the library's fan-in default (commit 5f720e8): tiny() then kept Hugging Face's
+N(0, 0.02^2) init, so --tiny-init defaults to hf here, and runs named *fanin* added --reinit fanin.
+
+Needs prep.py's data. Run from the repository root, one process at a time, e.g. the colour run of the
+init fix (`one_colF_fanin_3e-4`, 175 steps in 4.8 min on a loaded 2-core machine):
+
+    python research/base_recipe/research-2026-11-25/scripts/train.py --name one_colF_fanin_3e-4 \
+        --world one --kinds colorF --reinit fanin --lr 3e-4 --minutes 5
+
+A smoke run (under a minute): add --steps 3 --eval-every 2 --eval-n 8 --ntrain 32.
+"""
 import argparse, csv, json, math, os, sys, time
 from pathlib import Path
 import numpy as np
 import torch
 
-p = argparse.ArgumentParser()
+REPO = Path(__file__).resolve().parents[4]
+p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+                            epilog=__doc__.split("\n\n", 1)[1])
+p.add_argument("--data", default=str(REPO / "research" / "base_recipe" / "scratch" / "data"), help="prep.py's data folder")
+p.add_argument("--out", default=str(REPO / "research" / "base_recipe" / "scratch" / "research-2026-11-25" / "curves"),
+               help="folder of the curve CSV (the study's committed curves are in its curves/)")
+p.add_argument("--tiny-init", default="hf", choices=["hf", "fan_in"],
+               help="init of the tiny model before --reinit: hf (what tiny() did when round 1 ran) or fan_in (today's default)")
 p.add_argument("--family", default="qwen2_vl")
 p.add_argument("--world", default="plain")
 p.add_argument("--frames", type=int, default=8)
@@ -38,7 +63,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from qa import question, GROUP, COARSE
 from sf2t.models import tiny, load
 
-D = Path("/work/scratch/recipe/data")
+D = Path(a.data)
 tr_meta = json.loads((D / f"{a.world}-train.json").read_text())[: a.ntrain]
 tr_frames = np.load(D / f"{a.world}-train-f{a.frames}.npy", mmap_mode="r")
 te_meta = json.loads((D / f"{a.world}-labelled.json").read_text())
@@ -48,7 +73,7 @@ torch.manual_seed(a.seed)
 if a.init:
     llm = load(a.init)
 else:
-    llm = tiny(a.family, seed=a.seed, image_size=a.image_size, num_frames=a.frames, **json.loads(a.size))
+    llm = tiny(a.family, seed=a.seed, init=a.tiny_init, image_size=a.image_size, num_frames=a.frames, **json.loads(a.size))
 model = llm.model
 if a.reinit == "fanin" and not a.init:
     g = torch.Generator().manual_seed(a.seed)
@@ -110,7 +135,8 @@ def evaluate():
     return res
 
 rng = np.random.default_rng(a.seed + 1000)
-out = Path("/work/scratch/recipe/curves") / f"{a.name}.csv"
+out = Path(a.out) / f"{a.name}.csv"
+out.parent.mkdir(parents=True, exist_ok=True)
 rows = []
 def lr_at(step):
     if step < a.head_steps: return 1.0

@@ -1,13 +1,36 @@
-import numpy as np, torch, json, sys
+"""Linear probes for the object's colour in a random tiny model, layer by layer (one-object world).
+
+Fits an L-BFGS logistic-regression probe (first 3/4 of the clips train, last 1/4 test) for the colour
+of the single object from: the clip's mean RGB (3 features), the video tokens entering the language
+model (flattened and mean-pooled), and the last prompt position's hidden state after every layer, and
+prints test and train accuracy. It asks where the colour information is lost before training starts.
+Only printed output; no file in curves/ comes from it.
+
+Needs the ``one`` world's cached frames (prep.py --worlds one). Run from the repository root (1-3 min
+for 400 clips on one core):
+
+    python research/base_recipe/research-2026-11-25/scripts/probe2.py qwen2_vl 400
+"""
+import argparse
+import numpy as np, torch, json, sys, os
+from pathlib import Path
+REPO = Path(__file__).resolve().parents[4]
+ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+ap.add_argument("family", nargs="?", default="qwen2_vl", help="model family")
+ap.add_argument("n", nargs="?", type=int, default=400, help="clips probed (the first N of the train split)")
+ap.add_argument("--data", default=str(REPO / "research" / "base_recipe" / "scratch" / "data"), help="prep.py's data folder")
+ap.add_argument("--tiny-init", default="hf", choices=["hf", "fan_in"],
+                help="weight init of the random model: hf (default: what tiny() did when round 1 ran) or fan_in (today's default)")
+args = ap.parse_args()
 torch.set_num_threads(1)
-sys.path.insert(0, ".")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qa import question
 from sf2t.models import tiny
-fam = sys.argv[1]; N = int(sys.argv[2])
-llm = tiny(fam, seed=0, size="mini", image_size=64, num_frames=8)
+fam = args.family; N = args.n
+llm = tiny(fam, seed=0, init=args.tiny_init, size="mini", image_size=64, num_frames=8)
 m = llm.model; m.eval()
-meta = json.loads(open("data/one-train.json").read())[:N]
-fr = np.load("data/one-train-f8.npy", mmap_mode="r")
+meta = json.loads(open(Path(args.data) / "one-train.json").read())[:N]
+fr = np.load(Path(args.data) / "one-train-f8.npy", mmap_mode="r")
 vid_id = getattr(m.config, "video_token_id", None) or getattr(m.config, "video_token_index")
 cap = {}
 lm = m.model.language_model

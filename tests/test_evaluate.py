@@ -403,3 +403,62 @@ def test_cli_evaluates_a_tiny_model(bench, tmp_path, capsys):
     assert agg["overall"]["n"] == 4 and agg["baselines"]["blind"]["overall"]["n"] == 4
     assert agg["config"]["model"] == "tiny:llava_onevision" and agg["config"]["limit"] == 4
     assert "Frame Count" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- cloze formulations
+
+
+def test_each_normalisation_picks_the_option_its_definition_says():
+    """Known option log-probabilities: none takes the largest sum, token the largest per token,
+    char the largest per character, pmi the largest gain over the blind score."""
+    from sf2t.evaluate import choice
+
+    cloze = {"logprob": [-6.0, -4.0, -9.0], "tokens": [3, 1, 9], "chars": [20, 2, 60]}
+    blind = {"logprob": [-9.0, -3.0, -9.5]}
+    assert choice("cloze_none", cloze) == 1  # -4 is the largest sum
+    assert choice("cloze_token", cloze) == 2  # -1.0 per token beats -2.0 and -4.0
+    assert choice("cloze_char", cloze) == 2  # -0.15 per character beats -0.3 and -2.0
+    assert choice("pmi", cloze, blind) == 0  # +3 over blind beats -1 and +0.5
+    assert choice("pmi", cloze, None) is None
+    with pytest.raises(ValueError, match="formulation"):
+        choice("letters", cloze)
+
+
+class ClozeModel(FakeModel):
+    """Scores option texts: on real frames the answer text gets the highest score two times in
+    three; on black frames every option scores by its length only."""
+
+    def option_scores(self, frames_list, prompts, options_list, numbered=None, fps=None):
+        self._tick(len(prompts))
+        out = []
+        for frames, prompt, options in zip(frames_list, prompts, options_list, strict=True):
+            assert "\n" not in prompt  # the question alone: no option list, no letter instruction
+            if not frames.any():
+                out.append([(-0.5 * len(o), 2) for o in options])
+                continue
+            key = _key(frames, prompt + "\n")
+            right = options.index(self.answers[key]) if key in self.answers else 0
+            pick = right if int(key, 16) % 3 else (right + 1) % len(options)
+            out.append([(-0.01 if k == pick else -5.0 - k, 2 + k) for k in range(len(options))])
+        return out
+
+
+def test_cloze_records_recompute_every_formulation_of_the_aggregate(bench, tmp_path):
+    from sf2t.evaluate import FORMULATIONS, choice_letter
+
+    root, items = bench
+    answers = {}
+    for it in items:
+        frames = ev.ClipFrames(root, it["video"], [it], blind=False).for_item(it)
+        answers[_key(frames, it["question"] + "\n")] = it["options"]["ABCD".index(it["answer"])]
+    agg = evaluate(ClozeModel(answers), items, root, tmp_path / "run", mode="cloze", progress=False)
+    records = read_done(tmp_path / "run" / "items.jsonl")
+    blind = read_done(tmp_path / "run" / "blind" / "items.jsonl")
+    assert set(agg["formulations"]["overall"]) == set(FORMULATIONS)
+    for name in FORMULATIONS:
+        right = [choice_letter(name, records[i["id"]]["cloze"], blind[i["id"]]["cloze"]) == i["answer"] for i in items]
+        assert agg["formulations"]["overall"][name] == round(float(np.mean(right)), 6)
+    assert agg["overall"]["accuracy"] == agg["formulations"]["overall"]["cloze_char"]  # the default normalisation
+    assert all(len(r["cloze"]["logprob"]) == len(r["cloze"]["chars"]) for r in records.values())
+    with pytest.raises(ValueError, match="cloze scores option texts"):
+        evaluate(ClozeModel(answers), items, root, tmp_path / "c", mode="cloze", circular=True, progress=False)

@@ -215,6 +215,26 @@ def test_letters_must_be_distinct(llm):
         llm.letter_scores(clips(1)[0], PROMPT, ["A", "A"])
 
 
+def test_cloze_scores_reuse_the_prompt_cache_and_equal_whole_sequences(llm):
+    """The options of a question share one encoded prompt (its key/value cache); that gives the
+    same log-probabilities as scoring each option as its own full sequence, for every family,
+    with prompts of different lengths in one call, numbered frames and a LoRA adapter."""
+    frames = clips(3, 8) + clips(1, 4, seed=2) + clips(1, 2, seed=3)
+    prompts = ["Is the order right?", "Is the order right?", "Which order?", "How many frames?", "Same?"]
+    options = [["yes", "no"], ["no", "yes"], ["3 1 4 2", "1 2 3", "4 3 2 1"], ["4", "8", "16"], ["same", "top-left"]]
+    numbered = [False, False, False, False, True]
+    model = apply_lora(fresh(llm), lora_config(llm, rank=4))
+    perturb_lora(model)
+    for candidate in (llm, model):
+        cached = candidate.option_scores(frames, prompts, options, numbered)
+        whole = candidate.option_scores(frames, prompts, options, numbered, reuse_prefix=False)
+        for c, w in zip(cached, whole, strict=True):
+            assert [n for _, n in c] == [n for _, n in w]
+            assert np.allclose([s for s, _ in c], [s for s, _ in w], atol=1e-4)
+    trained = candidate.encode(frames[:1], prompts[:1], answers=["yes"])  # what training puts after the prompt
+    assert int((trained["labels"] != -100).sum()) == cached[0][0][1]
+
+
 def test_generate_returns_the_answer_text(llm):
     text = llm.generate(clips(1)[0], PROMPT, max_new_tokens=4)
     assert isinstance(text, str)

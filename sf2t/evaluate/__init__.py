@@ -1,5 +1,6 @@
-"""Scoring Video-LLMs on FineVidBench, the pipeline's evaluate stage: letter scoring (default)
-or generation plus one tested answer extractor, circular evaluation, baselines (random,
+"""Scoring Video-LLMs on FineVidBench, the pipeline's evaluate stage: letter scoring (default),
+cloze scoring of the options' own words (for small models; `formulations`), or generation plus
+one tested answer extractor, circular evaluation, baselines (random,
 majority letter, blind), per-item records written as they are made, resume, and an aggregate
 with bootstrap confidence intervals. `items` puts an item to a model, `scoring` turns a
 model's answers into per-item records, `runner` runs and resumes an evaluation, `baselines`
@@ -16,6 +17,7 @@ from sf2t.common.answers import extract_letter
 from sf2t.evaluate.aggregation import aggregate, bootstrap_ci, summary_rows
 from sf2t.evaluate.baselines import majority_baseline, majority_letters, random_baseline
 from sf2t.evaluate.cli import add_arguments, load_model, run_cli
+from sf2t.evaluate.formulations import FORMULATIONS, NORMALIZATIONS, choice, choice_letter, formulation_accuracy
 from sf2t.evaluate.items import item_prompt, rotate_item
 from sf2t.evaluate.runner import (
     AGGREGATE_FILE,
@@ -32,6 +34,11 @@ from sf2t.evaluate.runner import (
 from sf2t.video.transforms import ClipFrames
 
 __all__ = [
+    "FORMULATIONS",
+    "NORMALIZATIONS",
+    "choice",
+    "choice_letter",
+    "formulation_accuracy",
     "AGGREGATE_FILE",
     "BLIND_DIR",
     "CATEGORIES",

@@ -13,6 +13,7 @@ import numpy as np
 
 from sf2t.bench import CATEGORIES, LEVEL_OF, LEVELS
 from sf2t.evaluate.baselines import majority_baseline, random_baseline
+from sf2t.evaluate.formulations import formulation_accuracy
 
 
 def bootstrap_ci(
@@ -50,10 +51,13 @@ def aggregate(
     circular: bool = False,
     n_bootstrap: int = 1000,
     seed: int = 0,
+    blind_records: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Accuracy (all items and answered items) with bootstrap 95% intervals, overall, per
     level and per category, plus the random and majority baselines. Items are taken in bench
-    order, so the result does not depend on the order records were written in."""
+    order, so the result does not depend on the order records were written in. Cloze records
+    add ``formulations``: the accuracy of every cloze formulation (and PMI, given the blind run's
+    records), recomputed from the records' raw scores."""
     evaluated = [it for it in items if it["id"] in records]
     recs = [records[it["id"]] for it in evaluated]
 
@@ -75,6 +79,22 @@ def aggregate(
             "majority": majority_baseline(evaluated, circular),
         },
     }
+    if any("cloze" in r for r in recs):
+        flat = formulation_accuracy(
+            evaluated,
+            records,
+            blind_records,
+            {
+                "overall": lambda it: True,
+                **{f"level:{lv}": (lambda it, lv=lv: it["level"] == lv) for lv in LEVELS},
+                **{f"category:{c}": (lambda it, c=c: it["category"] == c) for c in CATEGORIES},
+            },
+        )
+        result["formulations"] = {
+            "overall": flat["overall"],
+            "levels": {lv: flat[f"level:{lv}"] for lv in LEVELS},
+            "categories": {c: flat[f"category:{c}"] for c in CATEGORIES},
+        }
     return result
 
 

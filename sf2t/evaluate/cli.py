@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sf2t.bench import load_bench
 from sf2t.evaluate.aggregation import summary_rows
+from sf2t.evaluate.formulations import NORMALIZATIONS
 from sf2t.evaluate.runner import AGGREGATE_FILE, MODES, evaluate
 
 
@@ -35,7 +36,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bench", required=True, help="bench JSONL file")
     parser.add_argument("--videos", default=None, help="data root of the video paths (default: the file's folder)")
     parser.add_argument("--out", required=True, help="run folder (items.jsonl, aggregate.json)")
-    parser.add_argument("--mode", choices=MODES, default="letters")
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default="letters",
+        help="letters: read the option letters' scores; cloze: score each option's words as the answer "
+        "(for small models); generate: decode and extract the letter (default letters)",
+    )
+    parser.add_argument(
+        "--normalization",
+        choices=NORMALIZATIONS,
+        default="char",
+        help="cloze: the log-probability per option (none), per token, or per character (default char)",
+    )
     parser.add_argument("--circular", action="store_true", help="every option rotation must be right")
     parser.add_argument("--blind", action="store_true", help="evaluate with black frames only")
     parser.add_argument("--no-blind-baseline", action="store_true", help="skip the blind baseline run")
@@ -64,6 +77,7 @@ def run_cli(args: argparse.Namespace) -> int:
         args.videos or Path(args.bench).parent,
         args.out,
         mode=args.mode,
+        normalization=args.normalization,
         circular=args.circular,
         batch_size=args.batch_size,
         blind=args.blind,

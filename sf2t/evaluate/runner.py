@@ -26,18 +26,19 @@ from sf2t.bench import SkippedItem
 from sf2t.common.prompts import option_letters
 from sf2t.common.records import JsonlAppender, RecordError, dumps, iter_jsonl
 from sf2t.evaluate.aggregation import aggregate
+from sf2t.evaluate.formulations import NORMALIZATIONS
 from sf2t.evaluate.items import _shifts, item_prompt, rotate_item
 from sf2t.evaluate.scoring import _record, _score_requests
 from sf2t.video import VideoError
 from sf2t.video.transforms import ClipFrames
 
-MODES = ("letters", "generate")
+MODES = ("letters", "cloze", "generate")
 ITEMS_FILE = "items.jsonl"
 AGGREGATE_FILE = "aggregate.json"
 CONFIG_FILE = "config.json"
 BLIND_DIR = "blind"
 #: Config keys that must match for a restart to continue an existing run folder.
-RUN_IDENTITY = ("model", "adapter", "mode", "circular", "blind", "bench_sha256", "max_new_tokens")
+RUN_IDENTITY = ("model", "adapter", "mode", "normalization", "circular", "blind", "bench_sha256", "max_new_tokens")
 
 
 def _git_commit() -> dict[str, Any]:
@@ -118,10 +119,11 @@ def run_items(
     blind: bool = False,
     max_new_tokens: int = 16,
     progress: bool = True,
+    normalization: str = "char",
 ) -> list[dict[str, Any]]:
     """Score the items not yet in ``path`` and append their records as they are scored.
 
-    Each clip is decoded once for all its questions. Letter requests of several clips are
+    Each clip is decoded once for all its questions. Letter and cloze requests of several clips are
     pooled (about ``8 * batch_size``) and batched by shape across them; records are written
     when a pool is scored, so a kill loses at most one pool. Returns the problems (items
     whose video could not be decoded): they are not written, so a restart retries them."""
@@ -133,14 +135,14 @@ def run_items(
     for it in todo:
         by_video[it["video"]].append(it)
     failed = []
-    pool_size = 8 * batch_size if mode == "letters" else 1
+    pool_size = 8 * batch_size if mode in ("letters", "cloze") else 1
     pool_items: list[dict[str, Any]] = []
     requests: list[dict[str, Any]] = []
     bar = tqdm(total=len(todo), desc=f"{mode}{' blind' if blind else ''}", disable=not progress, unit="q")
     with JsonlAppender(path) as out:
 
         def flush() -> None:
-            _score_requests(model, mode, requests, batch_size, max_new_tokens)
+            _score_requests(model, mode, requests, batch_size, max_new_tokens, normalization)
             per_item = defaultdict(list)
             for r in requests:
                 per_item[r["item"]].append(r)
@@ -166,7 +168,7 @@ def run_items(
                             "item": it["id"],
                             "shift": shift,
                             "frames": frames,
-                            "prompt": item_prompt(it, options),
+                            "prompt": it["question"] if mode == "cloze" else item_prompt(it, options),
                             "options": options,
                             "letters": option_letters(len(options)),
                             "answer": answer,
@@ -201,12 +203,21 @@ def evaluate(
     seed: int = 0,
     extra_config: dict[str, Any] | None = None,
     progress: bool = True,
+    normalization: str = "char",
 ) -> dict[str, Any]:
     """Evaluate ``model`` on ``items`` into ``out_dir``: ``items.jsonl`` (one record per item,
     appended as it goes), ``config.json``, and ``aggregate.json`` (returned). A restart with
-    the same config skips the items already recorded and ends with the same aggregate."""
+    the same config skips the items already recorded and ends with the same aggregate.
+
+    ``mode`` "cloze" asks each question without its options and scores each option's words
+    (``normalization`` picks the prediction; every formulation is in the aggregate's
+    ``formulations``, PMI from the blind run)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}")
+    if mode == "cloze" and circular:
+        raise ValueError("circular evaluation rotates option letters; cloze scores option texts, which have no order")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     ids = [it["id"] for it in items]
@@ -220,6 +231,7 @@ def evaluate(
         "adapter": adapter,
         "family": getattr(model, "family", None),
         "mode": mode,
+        "normalization": normalization if mode == "cloze" else None,
         "circular": circular,
         "blind": blind,
         "batch_size": batch_size,
@@ -234,7 +246,17 @@ def evaluate(
     }
     _check_config(out, config, resume)
     failed = run_items(
-        model, items, videos_root, out / ITEMS_FILE, mode, circular, batch_size, blind, max_new_tokens, progress
+        model,
+        items,
+        videos_root,
+        out / ITEMS_FILE,
+        mode,
+        circular,
+        batch_size,
+        blind,
+        max_new_tokens,
+        progress,
+        normalization,
     )
     blind_summary = None
     if blind_baseline and not blind:
@@ -257,10 +279,12 @@ def evaluate(
             seed=seed,
             extra_config=extra_config,
             progress=progress,
+            normalization=normalization,
         )
         blind_summary = {k: blind_agg[k] for k in ("overall", "levels", "categories")}
     records = read_done(out / ITEMS_FILE)
-    agg = aggregate(items, records, circular=circular, n_bootstrap=n_bootstrap, seed=seed)
+    blind_records = read_done(out / BLIND_DIR / ITEMS_FILE) if blind_summary is not None else None
+    agg = aggregate(items, records, circular=circular, n_bootstrap=n_bootstrap, seed=seed, blind_records=blind_records)
     agg["baselines"]["blind"] = blind_summary
     agg["skipped"] = [{"line": s.line, "id": s.id, "video": s.video, "reason": s.reason} for s in skipped] + failed
     agg["config"] = config

@@ -1,6 +1,6 @@
 """The one `VideoLLM` interface over every family: inputs built with the model's own processor
 and chat template, loss on the answer tokens only, letter scores read from the logits at the
-answer position (no text parsing), greedy generation, and saving.
+answer position (no text parsing), cloze scores of option texts, greedy generation, and saving.
 
 A training sequence is exactly the scoring prompt followed by the answer: the prompt ids come
 from the processor (which expands the visual placeholders), the answer ids from the tokenizer.
@@ -287,6 +287,21 @@ class VideoLLM:
     ) -> np.ndarray:
         """Log-probabilities over `letters` (they sum to one in probability) for one clip."""
         return self.letter_scores_batch([frames], [prompt], [letters], numbered=[numbered], fps=[fps])[0]
+
+    def option_scores(
+        self,
+        frames_list: Sequence[np.ndarray],
+        prompts: Sequence[str],
+        options_list: Sequence[Sequence[str]],
+        numbered: Sequence[bool] | None = None,
+        fps: Sequence[float | None] | None = None,
+        reuse_prefix: bool = True,
+    ) -> list[list[tuple[float, int]]]:
+        """Cloze scores: per clip, per option, the summed log-probability of the option's words as
+        the answer after the prompt, and their token count (`sf2t.models.options`)."""
+        from sf2t.models.options import option_logprobs
+
+        return option_logprobs(self, frames_list, prompts, options_list, numbered, fps, reuse_prefix)
 
     @torch.no_grad()
     def generate(

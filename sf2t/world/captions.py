@@ -14,7 +14,7 @@ Question kinds (ours; every knob is a parameter):
 - ``"colour_fixed"`` and ``"happening_fixed"``: the same knowledge as a classifier's format, every
   class an option in one fixed order (so a letter always means the same answer). A tiny random
   model learns these long before it can read shuffled options (measured:
-  results/base_recipe/research-2026-11-25c), so a base curriculum starts with them.
+  research/base_recipe/research-2026-11-25c), so a base curriculum starts with them.
 
 `balance_coarse` repeats videos so every coarse action group is equally frequent: with the
 world's natural mix ("something moves" is 5 of 11 actions) a tiny model sits on the majority

@@ -15,11 +15,11 @@ from typing import Any
 
 from sf2t.common.records import write_jsonl
 from sf2t.common.stage_cache import fingerprint, read_marker, run_stage
-from sf2t.experiment.paths import Paths
+from sf2t.experiment.paths import Paths, model_ref
 from sf2t.experiment.profiles import Profile, ProfileError
 
 #: Keys of a base recipe that describe its caption data, not its training run.
-CAPTION_KEYS = ("curriculum", "kinds", "num_frames", "balance")
+CAPTION_KEYS = ("curriculum", "kinds", "num_frames", "balance", "answer_form")
 
 
 class CompetenceError(RuntimeError):
@@ -36,6 +36,7 @@ def caption_stages(
     num_frames: int = 8,
     seed: int = 0,
     balance: bool = False,
+    answer_form: str = "letter",
 ) -> list[dict[str, Any]]:
     """The stages of a base curriculum with their caption records written to
     ``out_dir/captions/stage-N.jsonl``: the input of `sf2t.train.pretrain_base`.
@@ -43,7 +44,8 @@ def caption_stages(
     ``curriculum`` lists stages, each a dict of training overrides plus optional ``kinds``
     (question kinds, `sf2t.world.captions.QUESTION_KINDS`) and ``balance`` (repeat videos so every
     coarse action group is equally frequent); without it, one stage of ``steps`` steps on
-    ``kinds``. Refuses a world that holds benchmark-split videos.
+    ``kinds``. ``answer_form`` "text" answers with the option's words. Refuses a world that holds
+    benchmark-split videos.
     """
     from sf2t.world import load_truth
     from sf2t.world.captions import caption_records
@@ -56,7 +58,12 @@ def caption_stages(
         stage = dict(stage)
         stage_kinds = list(stage.pop("kinds", kinds))
         records = caption_records(
-            truths, kinds=stage_kinds, num_frames=num_frames, seed=seed + number, balance=stage.pop("balance", balance)
+            truths,
+            kinds=stage_kinds,
+            num_frames=num_frames,
+            seed=seed + number,
+            balance=stage.pop("balance", balance),
+            answer_form=answer_form,
         )
         data_path = Path(out_dir) / "captions" / f"stage-{number}.jsonl"
         write_jsonl(data_path, records)
@@ -80,32 +87,22 @@ def base_inputs(profile: Profile, family: str) -> dict[str, Any]:
 def stage_base(
     profile: Profile, paths: Paths, family: str, worlds: dict[str, str], log=print, from_scratch: bool = False
 ) -> dict[str, Any]:
-    """Train (or, for a given checkpoint, only measure) the base of ``family``.
+    """Train the base of ``family`` (or take the recipe's ``model``, a given checkpoint, as it is).
 
     The base lives in ``paths.bases`` (committed for the mini profile) and is keyed by its recipe
     and the world's definition, not by the code: a base costs tens of minutes on a CPU, so code
-    changes reuse it and ``from_scratch`` retrains it.
+    changes reuse it and ``from_scratch`` retrains it. Returns ``model_dir`` and the ``captions``
+    files it was trained on.
     """
     inputs = base_inputs(profile, family)
     recipe = inputs["recipe"]
+    if "model" in recipe:  # a pretrained checkpoint (paper scale): nothing to train
+        return {"model_dir": recipe["model"], "captions": []}
 
     def build(out: Path) -> dict[str, Any]:
-        from sf2t.experiment.competence import competence
         from sf2t.train.stages import pretrain_base
 
-        r = dict(recipe)
-        measure = {
-            "kinds": r.pop("competence_kinds", None) or r.get("kinds", ["object", "happening"]),
-            "num_frames": r.get("num_frames", 8),
-            "batch_size": r.get("batch_size", 8),
-            "seed": r.get("seed", 0),
-        }
-        if "model" in r:  # a pretrained checkpoint (paper scale): nothing to train, competence still measured
-            return {
-                "model_dir": r["model"],
-                "competence": competence(r["model"], worlds["heldout"], **measure),
-                "captions": [],
-            }
+        r = {k: v for k, v in recipe.items() if k != "competence_kinds"}
         captions = {k: r.pop(k) for k in CAPTION_KEYS if k in r}
         stages = caption_stages(worlds["base"], out, steps=r.get("steps", 300), seed=r.get("seed", 0), **captions)
         result = pretrain_base(family, stages, out, progress=False, **r)
@@ -116,7 +113,6 @@ def stage_base(
                 shutil.rmtree(folder)
         return {  # paths relative to the stage folder: the folder is committed and cloned elsewhere
             "model_dir": Path(result.model_dir).relative_to(out).as_posix(),
-            "competence": competence(result.model_dir, worlds["heldout"], **measure),
             "captions": sorted(p.relative_to(out).as_posix() for p in (out / "captions").glob("*.jsonl")),
             "final_loss": result.runs[-1].final_loss,
             "steps": sum(x.steps for x in result.runs),
@@ -126,25 +122,50 @@ def stage_base(
     if profile.bases and profile.bases != profile.name:
         check_borrowed_base(profile, out, inputs, from_scratch)
     done = run_stage(f"base {family}", out, inputs, build, force=from_scratch, log=log, code=False)
-    local = (out / done["model_dir"]).is_dir()
     return {
         **done,
-        "model_dir": str(out / done["model_dir"]) if local else done["model_dir"],
+        "model_dir": str(out / done["model_dir"]),
         "captions": [str(out / c) for c in done["captions"]],
     }
+
+
+def stage_competence(
+    profile: Profile, paths: Paths, family: str, model_dir: str, worlds: dict[str, str], log=print
+) -> dict[str, Any]:
+    """How well the base of ``family`` knows the world: coarse caption questions about held-out
+    videos, scored as the experiment scores (``evaluation.mode``), measured afresh whenever the
+    base, the held-out videos or the scoring change."""
+    from sf2t.experiment.competence import competence
+
+    recipe = profile.base_recipe(family)
+    measure = {
+        "kinds": recipe.get("competence_kinds") or recipe.get("kinds", ["object", "happening"]),
+        "num_frames": recipe.get("num_frames", 8),
+        "batch_size": recipe.get("batch_size", 8),
+        "seed": recipe.get("seed", 0),
+        "scoring": profile.scoring,
+    }
+    inputs = {"base": model_ref(model_dir), "heldout": Path(worlds["heldout"]), **measure}
+
+    def build(out: Path) -> dict[str, Any]:
+        return {"competence": competence(model_dir, worlds["heldout"], **measure)}
+
+    out = paths.cache / "competence" / family
+    return run_stage(f"competence {family}", out, inputs, build, log=log)["competence"]
 
 
 def base_job(
     profile_values: dict[str, Any], paths: Paths, family: str, worlds: dict[str, str], from_scratch: bool
 ) -> dict[str, Any]:
-    """`stage_base` as a plain function of plain values, for a worker process."""
+    """`stage_base` then `stage_competence`, as a plain function of plain values, for a worker process."""
     import torch
 
     from sf2t.experiment.paths import quiet
 
     profile = Profile(**profile_values)
     torch.set_num_threads(profile.torch_threads)
-    return stage_base(profile, paths, family, worlds, quiet, from_scratch=from_scratch)
+    base = stage_base(profile, paths, family, worlds, quiet, from_scratch=from_scratch)
+    return {**base, "competence": stage_competence(profile, paths, family, base["model_dir"], worlds, quiet)}
 
 
 def check_borrowed_base(profile: Profile, out: Path, inputs: dict[str, Any], from_scratch: bool) -> None:

@@ -1,5 +1,5 @@
-"""How well a model knows what it was taught: letter-scoring accuracy on multiple-choice
-records, per task, plain and balanced over answer classes.
+"""How well a model knows what it was taught: accuracy on multiple-choice records, per task,
+plain and balanced over answer classes, scored by letters or by cloze.
 
 `competence` asks a base coarse caption questions about held-out videos (the competence gate);
 `record_accuracy` scores any records (SF²T's fragment tasks before and after fine-tuning, for
@@ -18,36 +18,54 @@ from typing import Any
 import numpy as np
 
 METRICS = ("accuracy", "balanced_accuracy")
+SCORINGS = ("letters", "cloze")
 
 
-def letter_outcomes(llm, records: Sequence[dict[str, Any]], root, batch_size: int = 8) -> Iterator[tuple[dict, bool]]:
-    """``(record, correct)`` for each multiple-choice record, by letter scoring (the argmax of the
-    letters' log-probabilities after the prompt)."""
-    from sf2t.train.data import prompt_of
+def outcomes(
+    llm, records: Sequence[dict[str, Any]], root, batch_size: int = 8, scoring: str = "letters"
+) -> Iterator[tuple[dict, bool]]:
+    """``(record, correct)`` for each multiple-choice record (in either answer form), scored as the
+    experiment scores: ``letters`` (the argmax of the letters' log-probabilities after the question
+    with its lettered options) or ``cloze`` (the question alone, each option's words scored as the
+    answer, per character: `sf2t.evaluate.formulations`)."""
+    from sf2t.common.prompts import correct_option, in_answer_form, record_prompt
+    from sf2t.evaluate.formulations import cloze_values
     from sf2t.video.transforms import materialize
 
+    if scoring not in SCORINGS:
+        raise ValueError(f"unknown scoring {scoring!r}; choose one of {SCORINGS}")
     for i in range(0, len(records), batch_size):
         chunk = records[i : i + batch_size]
-        letters = [[chr(ord("A") + k) for k in range(len(r["options"]))] for r in chunk]
-        scores = llm.letter_scores_batch(
-            [materialize(r, root) for r in chunk],
-            [prompt_of(r) for r in chunk],
-            letters,
-            numbered=[bool(r.get("numbered")) for r in chunk],
-        )
-        for rec, options, score in zip(chunk, letters, scores, strict=True):
-            yield rec, options[int(np.argmax(score))] == rec["answer"]
+        frames = [materialize(r, root) for r in chunk]
+        numbered = [bool(r.get("numbered")) for r in chunk]
+        if scoring == "letters":
+            letters = [[chr(ord("A") + k) for k in range(len(r["options"]))] for r in chunk]
+            prompts = [record_prompt(in_answer_form(r, "letter")) for r in chunk]
+            scores = llm.letter_scores_batch(frames, prompts, letters, numbered=numbered)
+            picked = [int(np.argmax(s)) for s in scores]
+        else:
+            scores = llm.option_scores(frames, [r["question"] for r in chunk], [r["options"] for r in chunk], numbered)
+            picked = [
+                int(
+                    np.argmax(
+                        cloze_values({"logprob": [lp for lp, _ in s], "chars": [len(o) for o in r["options"]]}, "char")
+                    )
+                )
+                for r, s in zip(chunk, scores, strict=True)
+            ]
+        for rec, k in zip(chunk, picked, strict=True):
+            yield rec, k == correct_option(rec)
 
 
 def record_accuracy(
-    model_dir, records: Sequence[dict[str, Any]], root, batch_size: int = 8, adapter=None
+    model_dir, records: Sequence[dict[str, Any]], root, batch_size: int = 8, adapter=None, scoring: str = "letters"
 ) -> dict[str, dict[str, float]]:
-    """Letter-scoring accuracy per ``task`` of multiple-choice records, with chance level and count."""
+    """Accuracy per ``task`` of multiple-choice records under ``scoring``, with chance level and count."""
     from sf2t.models import load
 
     correct: dict[str, list[bool]] = {}
     chance: dict[str, list[float]] = {}
-    for rec, right in letter_outcomes(load(model_dir, adapter=adapter), records, root, batch_size):
+    for rec, right in outcomes(load(model_dir, adapter=adapter), records, root, batch_size, scoring):
         kind = rec.get("task", "all")
         correct.setdefault(kind, []).append(right)
         chance.setdefault(kind, []).append(1 / len(rec["options"]))
@@ -64,9 +82,11 @@ def competence(
     num_frames: int = 8,
     batch_size: int = 8,
     seed: int = 0,
+    scoring: str = "letters",
 ) -> dict[str, dict[str, Any]]:
     """Per question kind (``caption_object``, ``caption_happening``): accuracy, balanced
-    accuracy, chance, the majority class's share, and the number of questions."""
+    accuracy, chance, the majority class's share, and the number of questions, under ``scoring``
+    (the experiment's own: shuffled options in letters, option-free questions in cloze)."""
     from sf2t.models import load
     from sf2t.world import load_truth
     from sf2t.world.captions import caption_records
@@ -76,10 +96,10 @@ def competence(
     if wrong:
         raise ValueError(f"{heldout_dir}: competence is measured on labelled-split videos only, got {wrong[:3]}")
     records = caption_records(truths, kinds=list(kinds), num_frames=num_frames, seed=seed + 10_000)
-    outcomes: dict[str, list[tuple[str, bool, int]]] = defaultdict(list)
-    for rec, right in letter_outcomes(load(model_dir), records, heldout_dir, batch_size):
-        outcomes[rec["task"]].append((rec["meta"]["answer_text"], right, len(rec["options"])))
-    return {kind: summarise_outcomes(rows) for kind, rows in sorted(outcomes.items())}
+    by_kind: dict[str, list[tuple[str, bool, int]]] = defaultdict(list)
+    for rec, right in outcomes(load(model_dir), records, heldout_dir, batch_size, scoring):
+        by_kind[rec["task"]].append((rec["meta"]["answer_text"], right, len(rec["options"])))
+    return {kind: summarise_outcomes(rows) for kind, rows in sorted(by_kind.items())}
 
 
 def summarise_outcomes(rows: Sequence[tuple[str, bool, int]]) -> dict[str, Any]:

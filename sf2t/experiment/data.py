@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from sf2t.common.prompts import in_answer_form
 from sf2t.common.records import write_jsonl
 from sf2t.common.stage_cache import run_stage
 from sf2t.experiment.paths import Paths
@@ -96,6 +97,7 @@ def sf2t_samples(
     mix: str = "",
     frames_per_clip: int = 16,
     drop_task: str | None = None,
+    answer_form: str = "letter",
 ) -> tuple[list[dict[str, Any]], str]:
     """Fragment-task samples from the unlabelled videos of ``videos_dir`` for ``family`` (its
     ``temporal_merge`` decides what a frame count means), optionally without one task (the
@@ -113,7 +115,9 @@ def sf2t_samples(
         mixture = Mixture({k: mixture.tasks[k] for k in keep}, keep)
     from sf2t.tasks import generate_samples
 
-    records, summary = generate_samples(videos_dir, n_samples, seed, mixture, frames_per_clip=frames_per_clip)
+    records, summary = generate_samples(
+        videos_dir, n_samples, seed, mixture, frames_per_clip=frames_per_clip, answer_form=answer_form
+    )
     if not records:
         raise ValueError(f"{videos_dir}: no fragment-task sample could be made")
     return records, summary.line()
@@ -137,6 +141,7 @@ def stage_sft_data(profile: Profile, paths: Paths, seed: int, worlds: dict[str, 
         "seed": seed,
         "frame_counts": b.get("frame_counts"),
         "speeds": b.get("speeds"),
+        "answer_form": profile.answer_form,
     }
 
     def build(out: Path) -> dict[str, Any]:
@@ -148,7 +153,7 @@ def stage_sft_data(profile: Profile, paths: Paths, seed: int, worlds: dict[str, 
             b.get("frame_counts", (4, 8, 16)),
             b.get("speeds", (0.5, 1, 2, 4)),
         )
-        write_jsonl(out / "sft.jsonl", records)
+        write_jsonl(out / "sft.jsonl", [in_answer_form(r, profile.answer_form) for r in records])
         return {"path": str(out / "sft.jsonl"), "n": len(records)}
 
     done = run_stage(f"sft data seed{seed}", paths.cache / "data" / "sft" / f"seed{seed}", inputs, build, log=log)
@@ -165,7 +170,14 @@ def stage_sf2t_data(profile: Profile, paths: Paths, run: Run, worlds: dict[str, 
     s = profile.sf2t
     name = f"seed{run.seed}" + (f"-no_{run.drop_task}" if run.drop_task else "")
     videos = sf2t_videos(profile, worlds)
-    inputs = {"train": Path(videos), "sf2t": s, "family": run.family, "seed": run.seed, "drop": run.drop_task}
+    inputs = {
+        "train": Path(videos),
+        "sf2t": s,
+        "family": run.family,
+        "seed": run.seed,
+        "drop": run.drop_task,
+        "answer_form": profile.answer_form,
+    }
 
     def build(out: Path) -> dict[str, Any]:
         records, line = sf2t_samples(
@@ -176,6 +188,7 @@ def stage_sf2t_data(profile: Profile, paths: Paths, run: Run, worlds: dict[str, 
             s.get("mix", ""),
             s.get("frames_per_clip", 16),
             run.drop_task,
+            profile.answer_form,
         )
         write_jsonl(out / "sf2t.jsonl", records)
         return {"path": str(out / "sf2t.jsonl"), "n": len(records), "summary": line}

@@ -57,3 +57,14 @@ def model_ref(model: str) -> Path | str:
 def quiet(_msg: str) -> None:
     """A log that says nothing (stages run in worker processes)."""
     return None
+
+
+def read_items(path: str | Path) -> list[dict[str, Any]]:
+    """The records of a gzipped JSONL results file."""
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def run_file(results: Path, run) -> Path:
+    """The stem of a run's committed results files: ``runs/<family>/<arm>/<seed or base>``."""
+    return results / "runs" / run.family / run.arm / ("base" if run.seed is None else f"seed{run.seed}")

@@ -51,7 +51,9 @@ class Profile:
     finetune: dict[str, Any] = field(default_factory=dict)  # TrainConfig overrides shared by every arm
     sft_sf2t_ratio: list[float] = field(default_factory=lambda: [1.0, 1.0])  # SFT : SF²T share of the mixture
     ablation: dict[str, Any] = field(default_factory=dict)  # {"family": str | None, "seeds": [...]}
-    evaluation: dict[str, Any] = field(default_factory=dict)  # batch_size, blind_baseline, n_bootstrap
+    evaluation: dict[str, Any] = field(default_factory=dict)  # mode, normalization, batch_size, blind_baseline, ...
+    answer_form: str = "letter"  # how every training record answers: the option's letter or its words
+    task_eval: dict[str, Any] = field(default_factory=dict)  # n_per_task, settings, seed: SF²T's held-out tasks
     stats: dict[str, Any] = field(default_factory=dict)  # n_permutations, n_bootstrap, seed
     data: dict[str, Any] = field(default_factory=dict)  # the user's own data instead of the synthetic world's
     workers: int = 1  # independent runs in parallel processes (each with one torch thread)
@@ -69,6 +71,11 @@ class Profile:
         recipe = copy.deepcopy(self.base.get("default", {}))
         recipe.update(copy.deepcopy(self.base.get("families", {}).get(family, {})))
         return recipe
+
+    @property
+    def scoring(self) -> str:
+        """How the experiment scores every question: ``letters`` or ``cloze`` (``evaluation.mode``)."""
+        return self.evaluation.get("mode", "letters")
 
     def user_data(self) -> dict[str, Any]:
         """The ``data`` block with absolute paths (a relative path is taken from the repository root):
@@ -193,6 +200,17 @@ class Profile:
         fam = self.ablation.get("family")
         need(fam is None or fam in self.families, f"ablation.family {fam!r} is not one of the families")
         need(isinstance(self.workers, int) and self.workers >= 1, "workers must be a positive integer")
+        need(
+            self.answer_form in ("letter", "text"), f"answer_form must be 'letter' or 'text', got {self.answer_form!r}"
+        )
+        need(
+            self.evaluation.get("mode", "letters") in ("letters", "cloze"),
+            f"evaluation.mode must be 'letters' or 'cloze', got {self.evaluation.get('mode')!r}",
+        )
+        need(
+            self.evaluation.get("normalization", "char") in ("none", "token", "char"),
+            "evaluation.normalization must be 'none', 'token' or 'char'",
+        )
         if problems:
             raise ProfileError(f"{where}: invalid experiment profile:\n  " + "\n  ".join(problems))
         return self

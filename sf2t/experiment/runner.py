@@ -30,6 +30,7 @@ from sf2t.experiment.paths import REPO, Paths, quiet, write_json
 from sf2t.experiment.plan import Run, plan_runs
 from sf2t.experiment.profiles import Profile
 from sf2t.experiment.runs import run_one
+from sf2t.experiment.task_eval import stage_task_items
 from sf2t.experiment.worlds import stage_worlds
 
 
@@ -108,6 +109,9 @@ def run_experiment(profile: Profile, results_dir: str | Path, log=print, from_sc
         "worlds": worlds,
         "bases": {f: b["model_dir"] for f, b in zip(profile.families, bases, strict=True)},
         "bench": {"path": bench["path"], "root": bench["root"]},
+        "task_items": {f: stage_task_items(profile, paths, f, worlds, log) for f in profile.families}
+        if profile.task_eval
+        else {},
     }
     parallel(run_one, [(public_profile, paths, r.to_dict(), shared) for r in runs], profile.workers, "runs")
 

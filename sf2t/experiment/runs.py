@@ -13,6 +13,7 @@ from sf2t.experiment.data import training_sources
 from sf2t.experiment.paths import Paths, model_ref, quiet, write_json, write_jsonl_gz
 from sf2t.experiment.plan import Run
 from sf2t.experiment.profiles import Profile
+from sf2t.experiment.task_eval import compact_task_records, stage_task_eval, wanted
 
 
 def stage_finetune(profile, paths, run: Run, base_dir: str, sources: list[dict], log=print) -> str:
@@ -48,6 +49,8 @@ def stage_evaluate(
         "adapter": Path(adapter) if adapter else None,
         "items": items_sha256(items),
         "blind": blind,
+        "mode": profile.scoring,
+        "normalization": e.get("normalization", "char"),
         "batch_size": e.get("batch_size", 8),
         "n_bootstrap": e.get("n_bootstrap", 1000),
     }
@@ -61,6 +64,8 @@ def stage_evaluate(
             items,
             videos_root,
             out,
+            mode=profile.scoring,
+            normalization=e.get("normalization", "char"),
             batch_size=e.get("batch_size", 8),
             blind_baseline=blind,
             model_name=run.id,
@@ -75,12 +80,16 @@ def stage_evaluate(
 
 
 def compact_items(eval_dir: str | Path) -> list[dict[str, Any]]:
-    """Per-item records as committed: what was asked, what was answered, whether it was right."""
+    """Per-item records as committed: what was asked, what was answered, whether it was right,
+    and under cloze every option's raw scores (so every formulation is recomputed from them)."""
     from sf2t.evaluate import ITEMS_FILE, read_done
 
     done = read_done(Path(eval_dir) / ITEMS_FILE)
-    keep = ("id", "level", "category", "answer", "pred", "correct", "speed", "order")
-    return [{**{k: rec.get(k) for k in keep}, "n_frames": len(rec["frame_indices"])} for _, rec in sorted(done.items())]
+    keep = ("id", "level", "category", "answer", "pred", "correct", "speed", "order", "cloze")
+    return [
+        {**{k: rec[k] for k in keep if k in rec}, "n_frames": len(rec["frame_indices"])}
+        for _, rec in sorted(done.items())
+    ]
 
 
 def run_one(profile_values: dict[str, Any], paths: Paths, run_values: dict[str, Any], shared: dict[str, Any]) -> dict:
@@ -89,6 +98,7 @@ def run_one(profile_values: dict[str, Any], paths: Paths, run_values: dict[str, 
     import torch
 
     from sf2t.bench import load_bench
+    from sf2t.evaluate import BLIND_DIR
 
     profile = Profile(**profile_values)
     torch.set_num_threads(profile.torch_threads)
@@ -101,10 +111,16 @@ def run_one(profile_values: dict[str, Any], paths: Paths, run_values: dict[str, 
         sources = training_sources(profile, paths, run, worlds, quiet)
         adapter = stage_finetune(profile, paths, run, base_dir, sources, quiet)
     eval_dir = stage_evaluate(profile, paths, run, base_dir, adapter, items, shared["bench"]["root"], quiet)
+    task_dir = None
+    if wanted(profile, run):
+        items_path = shared["task_items"][run.family]
+        task_dir = stage_task_eval(profile, paths, run, base_dir, adapter, items_path, worlds["heldout"], quiet)
     agg = json.loads((Path(eval_dir) / "aggregate.json").read_text())
     blind = (agg.get("baselines") or {}).get("blind")
     result = {
         "run": run.to_dict(),
+        "scoring": {"mode": profile.scoring, "normalization": agg["config"].get("normalization")},
+        "formulations": agg.get("formulations"),
         "overall": agg["overall"],
         "levels": agg["levels"],
         "categories": agg["categories"],
@@ -118,4 +134,8 @@ def run_one(profile_values: dict[str, Any], paths: Paths, run_values: dict[str, 
     out = paths.results / "runs" / run.family / run.arm / (f"seed{run.seed}" if run.seed is not None else "base")
     write_json(out.with_suffix(".json"), result)
     write_jsonl_gz(out.with_suffix(".items.jsonl.gz"), compact_items(eval_dir))
+    if (Path(eval_dir) / BLIND_DIR).is_dir():  # the blind run's records: paired video-vs-blind tests offline
+        write_jsonl_gz(out.with_suffix(".blind.jsonl.gz"), compact_items(Path(eval_dir) / BLIND_DIR))
+    if task_dir is not None:
+        write_jsonl_gz(out.with_suffix(".tasks.jsonl.gz"), compact_task_records(task_dir))
     return {"id": run.id, "sources": sources}

@@ -15,9 +15,7 @@ Statistics (our choices):
 
 from __future__ import annotations
 
-import gzip
 import json
-import zlib
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,91 +24,16 @@ from typing import Any
 import numpy as np
 
 from sf2t.bench import CATEGORIES, LEVEL_OF, LEVELS
+from sf2t.experiment.estimates import _r, bootstrap_mean_ci, mde, rng_for, seed_mean_ci, sign_flip_test
+from sf2t.experiment.paths import read_items, run_file
 from sf2t.experiment.plan import Run
 
-#: Student-t 0.975 quantiles by degrees of freedom (normal beyond 30).
-T975 = {
-    1: 12.706,
-    2: 4.303,
-    3: 3.182,
-    4: 2.776,
-    5: 2.571,
-    6: 2.447,
-    7: 2.365,
-    8: 2.306,
-    9: 2.262,
-    10: 2.228,
-    11: 2.201,
-    12: 2.179,
-    13: 2.160,
-    14: 2.145,
-    15: 2.131,
-    16: 2.120,
-    17: 2.110,
-    18: 2.101,
-    19: 2.093,
-    20: 2.086,
-    21: 2.080,
-    22: 2.074,
-    23: 2.069,
-    24: 2.064,
-    25: 2.060,
-    26: 2.056,
-    27: 2.052,
-    28: 2.048,
-    29: 2.045,
-    30: 2.042,
-}
 COMPARISONS = (("sft", "base"), ("sf2t", "base"), ("sft_sf2t", "base"), ("sft_sf2t", "sft"), ("sf2t", "sft"))
 GROUPS = [("all", "all"), *[(lv, "all") for lv in LEVELS], *[(LEVEL_OF[c], c) for c in CATEGORIES]]
 
 
-def read_items(path: str | Path) -> list[dict[str, Any]]:
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def run_file(results: Path, run: Run) -> Path:
-    return results / "runs" / run.family / run.arm / ("base" if run.seed is None else f"seed{run.seed}")
-
-
 def _in_group(rec: dict[str, Any], level: str, category: str) -> bool:
     return (level == "all" or rec["level"] == level) and (category == "all" or rec["category"] == category)
-
-
-def _r(x: float | None) -> float | None:
-    return None if x is None else round(float(x), 6)
-
-
-def _rng(seed: int, *names: str) -> np.random.Generator:
-    return np.random.default_rng([seed, *(zlib.crc32(n.encode()) for n in names)])
-
-
-def bootstrap_mean_ci(values: np.ndarray, n: int, rng: np.random.Generator) -> tuple[float, float] | None:
-    if values.size == 0:
-        return None
-    means = values[rng.integers(0, values.size, size=(n, values.size))].mean(axis=1)
-    lo, hi = np.quantile(means, [0.025, 0.975])
-    return float(lo), float(hi)
-
-
-def seed_mean_ci(per_seed: Sequence[float]) -> tuple[float, float, float]:
-    x = np.asarray(per_seed, dtype=float)
-    mean = float(x.mean())
-    if x.size < 2:
-        return mean, mean, mean
-    half = T975.get(x.size - 1, 1.96) * float(x.std(ddof=1)) / np.sqrt(x.size)
-    return mean, mean - half, mean + half
-
-
-def sign_flip_test(diffs: np.ndarray, n_permutations: int, rng: np.random.Generator) -> float | None:
-    """Two-sided p-value of mean(diffs) = 0 by random sign flips (exact-ish, +1 smoothed)."""
-    if diffs.size == 0:
-        return None
-    observed = abs(float(diffs.mean()))
-    signs = rng.choice(np.array([-1.0, 1.0]), size=(n_permutations, diffs.size))
-    null = np.abs((signs * diffs).mean(axis=1))
-    return float((1 + np.sum(null >= observed - 1e-12)) / (1 + n_permutations))
 
 
 class Table:
@@ -152,7 +75,7 @@ def accuracy_rows(t: Table, profile, families: Sequence[str]) -> list[dict[str, 
                 kind = "seeds (t)"
                 if len(per_seed) == 1:
                     ci = bootstrap_mean_ci(
-                        next(iter(runs.values()))[m].astype(float), n_boot, _rng(seed, family, arm, level, category)
+                        next(iter(runs.values()))[m].astype(float), n_boot, rng_for(seed, family, arm, level, category)
                     )
                     lo, hi = ci
                     kind = "items (bootstrap)"
@@ -194,8 +117,8 @@ def paired(t: Table, family_arms: Sequence[tuple[str, str, str]], mask: np.ndarr
         acc_b.append(np.mean([v[mask].mean() for v in rb.values()]))
     d = np.concatenate(diffs) if diffs else np.array([])
     seed = profile.stats.get("seed", 0)
-    ci = bootstrap_mean_ci(d, profile.stats.get("n_bootstrap", 2000), _rng(seed, "ci", name))
-    p = sign_flip_test(d, profile.stats.get("n_permutations", 10000), _rng(seed, "p", name))
+    ci = bootstrap_mean_ci(d, profile.stats.get("n_bootstrap", 2000), rng_for(seed, "ci", name))
+    p = sign_flip_test(d, profile.stats.get("n_permutations", 10000), rng_for(seed, "p", name))
     return {
         "mean_a": _r(np.mean(acc_a)),
         "mean_b": _r(np.mean(acc_b)),
@@ -203,6 +126,7 @@ def paired(t: Table, family_arms: Sequence[tuple[str, str, str]], mask: np.ndarr
         "diff_ci_low": _r(ci[0]) if ci else None,
         "diff_ci_high": _r(ci[1]) if ci else None,
         "p_value": _r(p),
+        "mde": mde(d),
         "n_items": int(d.size),
         "n_seeds": sorted(seeds),
     }
@@ -237,7 +161,7 @@ def ablation_rows(t: Table, profile) -> list[dict[str, Any]]:
                 lo, hi = bootstrap_mean_ci(
                     next(iter(runs.values()))[m].astype(float),
                     profile.stats.get("n_bootstrap", 2000),
-                    _rng(0, "ablation", family, arm, level),
+                    rng_for(0, "ablation", family, arm, level),
                 )
             row = {
                 "family": family,
@@ -252,14 +176,15 @@ def ablation_rows(t: Table, profile) -> list[dict[str, Any]]:
             if arm != "sf2t":
                 d = np.mean([runs[s][m].astype(float) - full[s][m].astype(float) for s in runs], axis=0)
                 name = f"ablation|{arm}|{level}"
-                ci = bootstrap_mean_ci(d, profile.stats.get("n_bootstrap", 2000), _rng(0, "ci", name))
+                ci = bootstrap_mean_ci(d, profile.stats.get("n_bootstrap", 2000), rng_for(0, "ci", name))
                 row.update(
                     {
+                        "mde": mde(d),
                         "diff_vs_full": _r(d.mean()),
                         "diff_ci_low": _r(ci[0]),
                         "diff_ci_high": _r(ci[1]),
                         "p_value": _r(
-                            sign_flip_test(d, profile.stats.get("n_permutations", 10000), _rng(0, "p", name))
+                            sign_flip_test(d, profile.stats.get("n_permutations", 10000), rng_for(0, "p", name))
                         ),
                     }
                 )
@@ -288,7 +213,7 @@ def sweep_rows(t: Table, profile, families: Sequence[str], key: str) -> list[dic
                     lo, hi = bootstrap_mean_ci(
                         next(iter(runs.values()))[m].astype(float),
                         profile.stats.get("n_bootstrap", 2000),
-                        _rng(0, key, family, arm, str(value)),
+                        rng_for(0, key, family, arm, str(value)),
                     )
                 rows.append(
                     {
@@ -356,6 +281,9 @@ def blind_means(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def summarise(results: str | Path, runs: Sequence[Run], items: Sequence[dict[str, Any]], profile) -> dict[str, Any]:
     """Everything notebook 05 turns into tables and figures, in one JSON-ready dict."""
+    from sf2t.experiment.controls import blind_pair_rows
+    from sf2t.experiment.task_eval import summarise_tasks
+
     results = Path(results)
     t = Table(results, runs, items)
     families = list(profile.families)
@@ -384,4 +312,6 @@ def summarise(results: str | Path, runs: Sequence[Run], items: Sequence[dict[str
         "baselines": baseline_rows(items),
         "blind": blind_rows(results, runs),
         "blind_means": blind_means(blind_rows(results, runs)),
+        "tasks": summarise_tasks(results, runs, profile),
+        "blind_pairs": blind_pair_rows(results, runs, items, profile),
     }

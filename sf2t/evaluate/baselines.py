@@ -40,7 +40,8 @@ def random_baseline(items: Sequence[dict[str, Any]], circular: bool = False) -> 
 def majority_letters(items: Sequence[dict[str, Any]]) -> dict[str, str]:
     """The most frequent answer letter per category (ties: the earliest letter)."""
     out = {}
-    for c in CATEGORIES:
+    present = {it["category"] for it in items}
+    for c in [*CATEGORIES, *sorted(present - set(CATEGORIES))]:  # the benchmark's, then any other (task items)
         counts = Counter(it["answer"] for it in items if it["category"] == c)
         if counts:
             out[c] = min(counts, key=lambda k: (-counts[k], k))

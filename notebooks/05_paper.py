@@ -32,6 +32,10 @@
 # | `tables/blind_control` | (ours) every model with the video and blind: what the video contributes |
 # | `tables/sft_sf2t_comparison` | SFT vs SF²T vs SFT+SF²T, with paired tests of the differences |
 # | `tables/ablation_leave_one_task_out` | the ablation of SF²T's five tasks |
+# | `tables/positive_control` | (ours) per category: can the benchmark register a skill that was taught? |
+# | `tables/sf2t_task_learning` | (ours) does SF²T learn its own five tasks, on held-out videos? |
+# | `tables/video_vs_blind` | (ours) each model against its own blind run, paired, with the detectable effect |
+# | `tables/scoring_formulations` | (ours) the same answers read by every cloze formulation and by PMI |
 # | `figures/sf2t_per_category` | Figure 1: each family with and without SF²T, per category |
 # | `figures/accuracy_vs_frames`, `figures/accuracy_vs_speed` | robustness to frame count and playback speed |
 
@@ -72,7 +76,10 @@ tables, figures = paper / "tables", paper / "figures"
 S = read_json(results / "summary.json")
 stats = read_json(results / "bench_stats.json")
 SOURCE = f"results/experiment/{profile}/summary.json (notebooks/04_experiments.py, profile {profile})"
-SETTING_NAMES = {"base": "base", "sft": "SFT", "sf2t": "SF²T", "sft_sf2t": "SFT+SF²T"}
+SETTING_NAMES = {"base": "base", "sft": "SFT", "sf2t": "SF²T", "sft_sf2t": "SFT+SF²T", "control": "control"}
+SCORING = S.get("scoring", {"mode": "letters"})
+SCORED = ("cloze (the options' own words scored as the answer, per-character normalisation)"
+          if SCORING["mode"] == "cloze" else "letter scoring")
 CATEGORIES = [r["category"] for r in S["baselines"] if r["category"] != "all"]
 warning = "" if S["gate"]["passed"] else (
     " SMOKE TEST ONLY: a base model is below the competence gate, so these numbers show that the pipeline "
@@ -113,7 +120,7 @@ for family, comp in gate["competence"].items():
                          pct(gate["min_accuracy"].get(kind)),
                      "held-out questions": c["n"]})
 write_table(rows, tables / "base_competence", source=SOURCE.replace("summary", "competence"),
-            caption="Competence gate (ours): each base's letter-scoring accuracy on coarse questions about held-out "
+            caption=f"Competence gate (ours): each base's accuracy ({SCORED}) on coarse questions about held-out "
                     "videos (balanced: the mean over answer classes); the experiment stops when a base is below "
                     f"the required value.{warning}")
 print("\n".join(str(r) for r in rows))
@@ -175,11 +182,55 @@ for r in S["baselines"]:
     label = "overall" if r["level"] == "all" else (r["level"] if r["category"] == "all" else r["category"])
     base_row[label] = format_value(pct(r["random"]))
 main_rows.append(base_row)
-write_table(main_rows, tables / "main_results", source=SOURCE,
-            caption=f"Accuracy (%) on FineVidBench-mini, {S['n_items']} questions per run, mean ± 95% CI over "
-                    "fine-tuning seeds (one base per family). Our synthetic reconstruction of the paper's main "
-                    f"comparison; no value is the paper's.{warning}")
 print("\n".join(str(r) for r in main_rows))
+
+# %% [markdown]
+# ## The positive control: which categories can register a learned skill at all?
+#
+# The *control* arm is fine-tuned like every other arm, on FineVidBench-mini's own questions of all eight
+# categories asked of labelled-split videos (never a benchmark video). A category where even the control stays
+# at chance (no family's 95% interval above the random baseline) cannot register any learned skill at this
+# scale: every table marks it "not measurable at mini scale" (†).
+
+# %%
+chance_of = {r["category"]: r["random"] for r in S["baselines"]}
+measurable = {}
+control_rows = []
+for c in CATEGORIES:
+    level = "scene" if c in ("Action", "Effect", "Speed") else "fragment"
+    row = {"category": c, "chance (%)": pct(chance_of[c])}
+    lifted = []
+    for family in S["families"]:
+        ctl, base = cells.get((family, "control", level, c)), cells.get((family, "base", level, c))
+        row[f"{family} base"] = mean_ci(base) if base else None
+        row[f"{family} control"] = mean_ci(ctl) if ctl else None
+        if ctl:
+            lifted.append(ctl["ci_low"] > chance_of[c])
+    measurable[c] = any(lifted) if lifted else None
+    row["measurable"] = {True: "yes", False: "no (†)", None: "no control run"}[measurable[c]]
+    control_rows.append(row)
+if any(v is not None for v in measurable.values()):
+    write_table(control_rows, tables / "positive_control", source=SOURCE,
+                caption="Positive control (ours): each family's base and its fine-tune on labelled questions of all "
+                        "eight categories (labelled-split videos), accuracy (%) mean ± 95% CI. A category is "
+                        "measurable when some family's control interval lies above chance; † marks those that are "
+                        f"not measurable at mini scale.{warning}")
+    print("\n".join(str(r) for r in control_rows))
+unmeasurable = [c for c, ok in measurable.items() if ok is False]
+
+
+def mark(category):
+    return f"{category} †" if category in unmeasurable else category
+
+
+# %%
+main_rows = [{mark(k): v for k, v in r.items()} for r in main_rows]
+write_table(main_rows, tables / "main_results", source=SOURCE,
+            caption=f"Accuracy (%) on FineVidBench-mini, {S['n_items']} questions per run scored by {SCORED}, "
+                    "mean ± 95% CI over fine-tuning seeds (one base per family). Our synthetic reconstruction of "
+                    "the paper's main comparison; no value is the paper's."
+                    + (" † not measurable at mini scale (the positive control stays at chance): "
+                       + ", ".join(unmeasurable) + "." if unmeasurable else "") + warning)
 
 # %% [markdown]
 # ## What the video adds: every model blind
@@ -210,6 +261,23 @@ if blind_table:
     print("\n".join(str(r) for r in blind_table))
 
 # %% [markdown]
+# The same comparison item by item: each model's accuracy with the video minus its accuracy blind, paired
+# over the same questions (seeds averaged per item), with a bootstrap 95% interval, a sign-flip p-value and
+# the minimum detectable effect (MDE: the smallest true difference this many items detect with 80% power at
+# α = 0.05).
+
+# %%
+pair_rows = [{"family": r["family"], "setting": setting_name(r["setting"]), "level": r["level"],
+              "video (%)": pct(r["video"]), "blind (%)": pct(r["blind"]),
+              "Δ (pp) [95% CI]": f"{pct(r['diff']):+.1f} [{pct(r['diff_ci_low']):+.1f}, {pct(r['diff_ci_high']):+.1f}]",
+              "p (sign flip)": format_value(r["p_value"], 4), "MDE (pp)": pct(r["mde"]),
+              "items": r["n_items"], "seeds": r["n_seeds"]} for r in S.get("blind_pairs", [])]
+if pair_rows:
+    write_table(pair_rows, tables / "video_vs_blind", source=SOURCE,
+                caption="Video against blind (black frames), paired item by item (ours): what the video adds, with "
+                        f"its 95% interval, sign-flip p-value and minimum detectable effect (80% power).{warning}")
+
+# %% [markdown]
 # ## SFT, SF²T and SFT+SF²T
 #
 # Each difference is paired item by item (and seed by seed where both arms have seeds): the mean difference
@@ -224,11 +292,12 @@ for r in S["comparisons"]:
                       "A (%)": pct(r["mean_a"]), "B (%)": pct(r["mean_b"]),
                       "Δ (pp) [95% CI]": f"{pct(r['diff']):+.1f} [{pct(r['diff_ci_low']):+.1f}, "
                                          f"{pct(r['diff_ci_high']):+.1f}]",
-                      "p (sign flip)": format_value(r["p_value"], 4), "items": r["n_items"],
-                      "seeds": ",".join(str(s) for s in r["n_seeds"])})
+                      "p (sign flip)": format_value(r["p_value"], 4), "MDE (pp)": pct(r.get("mde")),
+                      "items": r["n_items"], "seeds": ",".join(str(s) for s in r["n_seeds"])})
 write_table(comp_rows, tables / "sft_sf2t_comparison", source=SOURCE,
-            caption="SFT (few labels), SF²T (no labels) and SFT+SF²T against the base and each other: paired "
-                    f"differences in accuracy (percentage points) with sign-flip permutation tests.{warning}")
+            caption="SFT (few labels), SF²T (no labels), SFT+SF²T and the positive control against the base and each "
+                    "other: paired differences in accuracy (percentage points) with sign-flip permutation tests and "
+                    f"the minimum detectable effect (MDE, 80% power, α 0.05, paired).{warning}")
 for r in comp_rows:
     if r["level"] == "all":
         print(r)
@@ -243,7 +312,8 @@ for r in S["ablation"]:
                      "seeds": r["n_seeds"], "accuracy (%)": mean_ci(r),
                      "Δ vs full SF²T (pp)": None if "diff_vs_full" not in r else
                      f"{pct(r['diff_vs_full']):+.1f} [{pct(r['diff_ci_low']):+.1f}, {pct(r['diff_ci_high']):+.1f}]",
-                     "p (sign flip)": None if "p_value" not in r else format_value(r["p_value"], 4)})
+                     "p (sign flip)": None if "p_value" not in r else format_value(r["p_value"], 4),
+                     "MDE (pp)": pct(r.get("mde"))})
 if abl_rows:
     write_table(abl_rows, tables / "ablation_leave_one_task_out", source=SOURCE,
                 caption="SF²T without one of its five fragment tasks, against SF²T with all five (same seeds, "
@@ -253,10 +323,49 @@ if abl_rows:
             print(r)
 
 # %% [markdown]
+# ## Does SF²T learn its own tasks?
+#
+# Fresh samples of the five fragment tasks, made from held-out videos that no run trains on, scored like the
+# benchmark; the base before SF²T against the arms trained on SF²T's tasks, with chance (one over the options)
+# and the blind run (black frames). A task where SF²T stays at chance here is one it did not learn.
+
+# %%
+task_rows = []
+for r in S.get("tasks", []):
+    task_rows.append({"family": r["family"], "setting": setting_name(r["setting"]), "task": r["task"],
+                      "accuracy (%) [95% CI]": f"{pct(r['accuracy']):.1f} [{pct(r['ci_low']):.1f}, "
+                                               f"{pct(r['ci_high']):.1f}]",
+                      "chance (%)": pct(r["chance"]), "blind (%)": pct(r["blind"]), "items": r["n_items"],
+                      "seeds": r["n_seeds"]})
+if task_rows:
+    write_table(task_rows, tables / "sf2t_task_learning", source=SOURCE,
+                caption=f"SF²T's five fragment tasks on held-out videos, scored by {SCORED} (ours): accuracy (%) "
+                        "with a 95% bootstrap interval over items, chance and the blind run, before (base) and after "
+                        f"fine-tuning on the tasks.{warning}")
+    print("\n".join(str(r) for r in task_rows))
+
+# %% [markdown]
+# ## One set of answers, every scoring formulation
+#
+# Under cloze scoring each record keeps every option's raw log-probability, token and character counts, with the
+# video and blind, so the same answers are read by every formulation: the summed log-probability (none), per
+# token, per character (the default, chosen before any result was seen: OLMES's cloze formulation for models
+# far below a billion parameters), and PMI (with the video minus blind: the option the video makes likelier).
+
+# %%
+form_rows = [{"family": r["family"], "setting": setting_name(r["setting"]), "level": r["level"],
+              **{k: pct(r.get(k)) for k in ("cloze_none", "cloze_token", "cloze_char", "pmi")},
+              "seeds": r["n_seeds"]} for r in S.get("formulations", [])]
+if form_rows:
+    write_table(form_rows, tables / "scoring_formulations", source=SOURCE,
+                caption="Accuracy (%) of the same per-item records under each cloze formulation and under PMI (ours), "
+                        f"mean over seeds.{warning}")
+
+# %% [markdown]
 # ## Figure 1: each family with and without SF²T, per category
 
 # %%
-colours = {"base": "#9E9E9E", "sft": "#4C72B0", "sf2t": "#DD8452", "sft_sf2t": "#55A868"}
+colours = {"base": "#9E9E9E", "sft": "#4C72B0", "sf2t": "#DD8452", "sft_sf2t": "#55A868", "control": "#8172B3"}
 shown = [a for a in ("base", "sf2t") if a in S["settings"]]
 fig, axes = plt.subplots(len(S["families"]), 1, figsize=(11, 2.4 * len(S["families"])), sharex=True, squeeze=False)
 x = np.arange(len(CATEGORIES))
@@ -277,7 +386,7 @@ for ax, family in zip(axes[:, 0], S["families"], strict=True):
     ax.set_ylim(0, 100)
     ax.spines[["top", "right"]].set_visible(False)
 axes[0, 0].legend(ncol=3, fontsize=8, loc="upper right")
-axes[-1, 0].set_xticks(x, CATEGORIES, rotation=20, fontsize=8)
+axes[-1, 0].set_xticks(x, [mark(c) for c in CATEGORIES], rotation=20, fontsize=8)
 fig.suptitle(f"FineVidBench-mini per category, with and without SF²T ({profile} profile; mean ± 95% CI)"
              + ("\n" + warning.strip() if warning else ""), fontsize=9)
 save_figure(fig, figures / "sf2t_per_category")

@@ -65,3 +65,25 @@ def blind_pair_rows(results: Path, runs: Sequence[Run], items: Sequence[dict[str
                 }
             )
     return rows
+
+
+def formulation_rows(results: Path, runs: Sequence[Run]) -> list[dict[str, Any]]:
+    """Overall and per-level accuracy of every scoring formulation (cloze runs), mean over seeds,
+    per family and setting: the same records read as OLMES's cloze variants and as PMI."""
+    import json
+
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for run in runs:
+        res = json.loads(run_file(results, run).with_suffix(".json").read_text())
+        if res.get("formulations"):
+            groups.setdefault((run.family, run.arm), []).append(res["formulations"])
+    rows = []
+    for (family, arm), forms in groups.items():
+        for level in ("all", "scene", "fragment"):
+            pick = [f["overall"] if level == "all" else f["levels"][level] for f in forms]
+            row = {"family": family, "setting": arm, "level": level, "n_seeds": len(forms)}
+            for name in pick[0]:
+                values = [p[name] for p in pick if p.get(name) is not None]
+                row[name] = round(float(np.mean(values)), 6) if values else None
+            rows.append(row)
+    return rows

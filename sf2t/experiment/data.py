@@ -1,5 +1,6 @@
 """Stage 4, training data: the SFT records (a few labelled scene-level questions), the SF²T
-samples (fragment tasks on unlabelled videos), and each run's mixture of them.
+samples (fragment tasks on unlabelled videos), the positive control's records (labelled
+questions of all eight FineVidBench categories), and each run's mixture of them.
 """
 
 from __future__ import annotations
@@ -123,6 +124,43 @@ def sf2t_samples(
     return records, summary.line()
 
 
+def control_records(
+    truths: Sequence[dict[str, Any]],
+    records_per_video: int,
+    seed: int,
+    frame_counts: Sequence[int] = (4, 8, 16),
+    speeds: Sequence[float] = (0.5, 1.0, 2.0, 4.0),
+) -> list[dict[str, Any]]:
+    """The positive control's training records: FineVidBench-mini's own questions of all eight
+    categories, asked by the same builder of LABELLED-split videos (never a benchmark video), so a
+    model trained on them shows per category whether the benchmark can register a learned skill."""
+    from sf2t.bench.build import MiniConfig, build_items
+    from sf2t.world import COLORS
+
+    cfg = MiniConfig(
+        n_videos=len(truths),
+        questions_per_video=records_per_video,
+        seed=seed,
+        frame_counts=tuple(frame_counts),
+        speeds=tuple(speeds),
+    )
+    items = build_items(truths, cfg, video_prefix="", colour_names=sorted(COLORS), split="labelled")
+    return [
+        {
+            "id": f"control-{it['id']}",
+            "video": it["video"],
+            "frames": {"indices": it["frames"]["indices"], "transform": it["frames"]["transform"]},
+            "question": it["question"],
+            "options": it["options"],
+            "answer": it["answer"],
+            "numbered": it["numbered"],
+            "task": f"control_{it['category'].lower().replace(' ', '_')}",
+            "meta": {"category": it["category"], "truth_seed": it["meta"].get("truth_seed")},
+        }
+        for it in items
+    ]
+
+
 # ---------------------------------------------------------------------- cached stages
 
 
@@ -158,6 +196,35 @@ def stage_sft_data(profile: Profile, paths: Paths, seed: int, worlds: dict[str, 
 
     done = run_stage(f"sft data seed{seed}", paths.cache / "data" / "sft" / f"seed{seed}", inputs, build, log=log)
     return done["path"], worlds["labelled"]
+
+
+def stage_control_data(profile: Profile, paths: Paths, seed: int, worlds: dict[str, str], log=print) -> str:
+    """The positive control's records for ``seed``, from the labelled world."""
+    from sf2t.world import load_truth
+
+    b = profile.bench
+    inputs = {
+        "labelled": Path(worlds["labelled"]),
+        "control": profile.control,
+        "seed": seed,
+        "frame_counts": b.get("frame_counts"),
+        "speeds": b.get("speeds"),
+        "answer_form": profile.answer_form,
+    }
+
+    def build(out: Path) -> dict[str, Any]:
+        records = control_records(
+            load_truth(worlds["labelled"]),
+            profile.control.get("records_per_video", 25),
+            seed,
+            b.get("frame_counts", (4, 8, 16)),
+            b.get("speeds", (0.5, 1, 2, 4)),
+        )
+        write_jsonl(out / "control.jsonl", [in_answer_form(r, profile.answer_form) for r in records])
+        return {"path": str(out / "control.jsonl"), "n": len(records)}
+
+    out = paths.cache / "data" / "control" / f"seed{seed}"
+    return run_stage(f"control data seed{seed}", out, inputs, build, log=log)["path"]
 
 
 def sf2t_videos(profile: Profile, worlds: dict[str, str]) -> str:
@@ -198,7 +265,11 @@ def stage_sf2t_data(profile: Profile, paths: Paths, run: Run, worlds: dict[str, 
 
 
 def training_sources(profile: Profile, paths: Paths, run: Run, worlds: dict[str, str], log=print) -> list[dict]:
-    """The data mixture of ``run``'s arm: SFT records, SF²T samples, or both with the profile's ratio."""
+    """The data mixture of ``run``'s arm: SFT records, SF²T samples, or both with the profile's ratio;
+    the positive control's records for the ``control`` arm."""
+    if run.setting == "control":
+        path = stage_control_data(profile, paths, run.seed, worlds, log)
+        return [{"path": path, "root": worlds["labelled"], "ratio": 1.0, "name": "control"}]
     sources = []
     if run.setting in ("sft", "sft_sf2t"):
         ratio = profile.sft_sf2t_ratio[0] if run.setting == "sft_sf2t" else 1.0

@@ -14,7 +14,7 @@ class Run:
     (``drop_task``: an SF²T run without that fragment task, for the ablation)."""
 
     family: str
-    setting: str  # base | sft | sf2t | sft_sf2t
+    setting: str  # base | sft | sf2t | sft_sf2t | control (the positive control)
     seed: int | None = None  # fine-tuning seed; None for the base (one checkpoint per family)
     drop_task: str | None = None
 

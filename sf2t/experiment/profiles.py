@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SETTINGS = ("base", "sft", "sf2t", "sft_sf2t")
+SETTINGS = ("base", "sft", "sf2t", "sft_sf2t", "control")
 TASKS = ("counting", "consistency", "localization", "disorder", "rearrangement")
 GATE_ACTIONS = ("stop", "warn")
 #: The user's own data (the ``data`` block): what each key replaces of the synthetic world.
@@ -47,6 +47,7 @@ class Profile:
     bases: str = ""  # the profile whose results/bases/<name>/ holds the bases (default: this one); must match
     competence_gate: dict[str, Any] = field(default_factory=dict)  # {"min_accuracy": {kind: acc}, "on_fail": ...}
     sft: dict[str, Any] = field(default_factory=dict)  # records_per_video, categories
+    control: dict[str, Any] = field(default_factory=dict)  # records_per_video: the positive control's data
     sf2t: dict[str, Any] = field(default_factory=dict)  # n_samples, mix, frames_per_clip
     finetune: dict[str, Any] = field(default_factory=dict)  # TrainConfig overrides shared by every arm
     sft_sf2t_ratio: list[float] = field(default_factory=lambda: [1.0, 1.0])  # SFT : SF²T share of the mixture

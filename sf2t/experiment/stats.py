@@ -28,7 +28,14 @@ from sf2t.experiment.estimates import _r, bootstrap_mean_ci, mde, rng_for, seed_
 from sf2t.experiment.paths import read_items, run_file
 from sf2t.experiment.plan import Run
 
-COMPARISONS = (("sft", "base"), ("sf2t", "base"), ("sft_sf2t", "base"), ("sft_sf2t", "sft"), ("sf2t", "sft"))
+COMPARISONS = (
+    ("sft", "base"),
+    ("sf2t", "base"),
+    ("sft_sf2t", "base"),
+    ("sft_sf2t", "sft"),
+    ("sf2t", "sft"),
+    ("control", "base"),
+)
 GROUPS = [("all", "all"), *[(lv, "all") for lv in LEVELS], *[(LEVEL_OF[c], c) for c in CATEGORIES]]
 
 
@@ -281,7 +288,7 @@ def blind_means(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def summarise(results: str | Path, runs: Sequence[Run], items: Sequence[dict[str, Any]], profile) -> dict[str, Any]:
     """Everything notebook 05 turns into tables and figures, in one JSON-ready dict."""
-    from sf2t.experiment.controls import blind_pair_rows
+    from sf2t.experiment.controls import blind_pair_rows, formulation_rows
     from sf2t.experiment.task_eval import summarise_tasks
 
     results = Path(results)
@@ -314,4 +321,6 @@ def summarise(results: str | Path, runs: Sequence[Run], items: Sequence[dict[str
         "blind_means": blind_means(blind_rows(results, runs)),
         "tasks": summarise_tasks(results, runs, profile),
         "blind_pairs": blind_pair_rows(results, runs, items, profile),
+        "formulations": formulation_rows(results, runs),
+        "scoring": {"mode": profile.scoring, "normalization": profile.evaluation.get("normalization", "char")},
     }

@@ -30,7 +30,6 @@ from sf2t.bench.stats import bench_stats
 from sf2t.common.prompts import option_letters
 from sf2t.report import write_table
 
-
 _MAKERS = {
     "Action": _action,
     "Speed": _speed,
@@ -70,23 +69,26 @@ def build_items(
     config: MiniConfig | None = None,
     video_prefix: str = "videos/",
     colour_names: Sequence[str] | None = None,
+    split: str = "bench",
 ) -> list[dict[str, Any]]:
-    """FineVidBench-mini items from ground-truth records (bench split only).
+    """FineVidBench-mini items from ground-truth records of one ``split``: the benchmark is built
+    from the held-out ``bench`` split only; the experiment's positive control asks the same
+    questions of ``labelled``-split videos as training data.
 
     Deterministic given ``config.seed``. Answer letters are balanced per category: the
     answer of the k-th question with m options goes to letter k mod m.
     """
     cfg = config or MiniConfig()
     cfg.validate()
-    wrong_split = [t.get("id") for t in truths if t.get("split") != "bench"]
+    wrong_split = [t.get("id") for t in truths if t.get("split") != split]
     if wrong_split:
         raise ValueError(
-            f"FineVidBench is built from the held-out 'bench' split only; got other splits for "
+            f"these items are built from the {split!r} split only; got other splits for "
             f"{wrong_split[:5]}{' ...' if len(wrong_split) > 5 else ''}"
         )
     truths = sorted(truths, key=lambda t: t["id"])
     if len(truths) < cfg.n_videos:
-        raise ValueError(f"asked for {cfg.n_videos} videos but only {len(truths)} bench videos were given")
+        raise ValueError(f"asked for {cfg.n_videos} videos but only {len(truths)} {split} videos were given")
     truths = truths[: cfg.n_videos]
     if colour_names is None:
         colour_names = sorted(

@@ -3,7 +3,9 @@
 One `TrainConfig` describes a run; `train(config)` runs it (single process, or one process per
 device under ``accelerate launch -m sf2t.train --config FILE``). `pretrain_base` and `finetune`
 are the experiment's stages built on it. The subcommand ``sf2t train --config FILE [--set k=v]``
-calls the same function.
+calls the same function. Training reads records files and knows nothing of where they came from:
+it imports `sf2t.common`, `sf2t.video` (a record's frames) and `sf2t.models`, never the world,
+the tasks, the benchmark or evaluation.
 """
 
 from sf2t.train.build import CheckpointMismatch

@@ -259,6 +259,11 @@ def test_the_users_own_videos_and_files_replace_the_synthetic_splits(tmp_path, w
     assert {r["setting"] for r in summary["main"]} == {"base", "sft", "sf2t"}
     leak = json.loads((tmp_path / "results" / "experiment" / "quick" / "leakage.json").read_text())
     assert leak["bench_videos"] == len({it["video"] for it in built.items}) and leak["leaks"] == 0
+    assert len(leak["bench_videos_sha256"]) == leak["bench_videos"]  # the hashes, to recheck from the file alone
+    assert len(leak["training_videos_sha256"]) == leak["training_videos_hashed"]
+    assert not set(leak["bench_videos_sha256"]) & set(leak["training_videos_sha256"])
+    stats = json.loads((tmp_path / "results" / "experiment" / "quick" / "bench_stats.json").read_text())
+    assert len(stats["bench_file_sha256"]) == 64 and "nox -s reproduce" in stats["rebuild"]
     assert any(k.endswith("my_sft.jsonl") for k in leak["records_checked_by_content"])
 
     # a copy of a bench video among the user's training videos, under another name, is refused

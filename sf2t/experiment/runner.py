@@ -45,6 +45,8 @@ def run_experiment(profile: Profile, results_dir: str | Path, log=print, from_sc
 
     from sf2t.bench import bench_stats, load_bench
     from sf2t.common.records import resolve_under
+    from sf2t.evaluate import items_sha256
+    from sf2t.experiment.leakage import file_sha256
     from sf2t.experiment.stats import summarise
 
     profile.check_data()  # the user's files, before anything runs
@@ -69,6 +71,10 @@ def run_experiment(profile: Profile, results_dir: str | Path, log=print, from_sc
         {
             "built": bench_stats(all_items),
             "evaluated": bench_stats(items),
+            "bench_file_sha256": file_sha256(Path(bench["path"])),
+            "evaluated_items_sha256": items_sha256(items),
+            "rebuild": f"nox -s reproduce -- 04 --profile {profile.name} (stage 'bench' of sf2t.experiment; "
+            "the file is results/cache/experiment/<profile>/bench/finevidbench_mini.jsonl)",
             "world": profile.world,
             "videos": profile.videos,
             "bench": profile.bench,

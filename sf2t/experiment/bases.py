@@ -220,21 +220,32 @@ def check_borrowed_base(profile: Profile, out: Path, inputs: dict[str, Any], fro
         )
 
 
-def gate(profile: Profile, competence: dict[str, dict[str, dict[str, float]]]) -> dict[str, Any]:
-    """Compare each base's competence (the gate's ``metric``) with the profile's thresholds."""
-    mins = profile.competence_gate["min_accuracy"]
+def gate_metric(profile: Profile, kind: str) -> str:
+    """The competence measure the gate reads for ``kind``: ``competence_gate.metric``, one name for
+    every kind or a map from kind to name (``accuracy`` or ``balanced_accuracy``)."""
     metric = profile.competence_gate.get("metric", "balanced_accuracy")
+    return metric.get(kind, "balanced_accuracy") if isinstance(metric, dict) else metric
+
+
+def gate(profile: Profile, competence: dict[str, dict[str, dict[str, float]]]) -> dict[str, Any]:
+    """Compare each base's competence with the profile's thresholds: the gate's metric must reach
+    ``min_accuracy`` and, when the competence has a confidence interval, its lower bound must lie
+    above chance (``ci_above_chance``, default true)."""
+    mins = profile.competence_gate["min_accuracy"]
+    ci_needed = profile.competence_gate.get("ci_above_chance", True)
     verdicts = {}
     for family, comp in competence.items():
         short = {}
         for kind, need in mins.items():
-            value = comp.get(kind, {}).get(metric)
-            if value is None or value < need:
-                short[kind] = {metric: value, "required": need, "chance": comp.get(kind, {}).get("chance")}
+            metric, c = gate_metric(profile, kind), comp.get(kind, {})
+            value, low, chance = c.get(metric), c.get("ci95_low"), c.get("chance")
+            if value is None or value < need or (ci_needed and low is not None and low <= chance):
+                short[kind] = {"metric": metric, "value": value, "required": need, "ci95_low": low, "chance": chance}
         verdicts[family] = {"passed": not short, "short": short, "competence": comp}
     return {
         "min_accuracy": mins,
-        "metric": metric,
+        "metric": {kind: gate_metric(profile, kind) for kind in mins},
+        "ci_above_chance": ci_needed,
         "on_fail": profile.competence_gate["on_fail"],
         "families": verdicts,
         "passed": all(v["passed"] for v in verdicts.values()),
@@ -242,12 +253,16 @@ def gate(profile: Profile, competence: dict[str, dict[str, dict[str, float]]]) -
 
 
 def gate_message(verdict: dict[str, Any], profile: Profile) -> str:
-    metric = verdict["metric"]
     lines = [f"base model(s) below the competence gate of profile {profile.name!r} ({profile.source}):"]
     for family, v in verdict["families"].items():
         for kind, s in v["short"].items():
-            acc = "missing" if s[metric] is None else f"{s[metric]:.3f}"
-            lines.append(f"  {family}: {kind} {metric} {acc} < required {s['required']} (chance {s['chance']})")
+            head = f"  {family}: {kind} {s['metric']}"
+            if s["value"] is None or s["value"] < s["required"]:
+                acc = "missing" if s["value"] is None else f"{s['value']:.3f}"
+                lines.append(f"{head} {acc} < required {s['required']} (chance {s['chance']})")
+            else:
+                low, chance = s["ci95_low"], s["chance"]
+                lines.append(f"{head} {s['value']:.3f} but its 95% CI starts at {low:.3f}, not above chance {chance}")
     lines.append(
         "A base that does not know the world makes every table meaningless. Improve the base recipe "
         "(`base` block of the profile: model size, steps, lr, curriculum) or the world's difficulty."

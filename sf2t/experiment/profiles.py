@@ -184,9 +184,10 @@ class Profile:
         need(not extra, f"base.families names unknown families {sorted(extra)}")
         gate = self.competence_gate
         need(gate.get("on_fail") in GATE_ACTIONS, f"competence_gate.on_fail must be one of {GATE_ACTIONS}")
+        metric = gate.get("metric", "balanced_accuracy")
         need(
-            gate.get("metric", "balanced_accuracy") in ("accuracy", "balanced_accuracy"),
-            "competence_gate.metric must be 'accuracy' or 'balanced_accuracy'",
+            set(metric.values() if isinstance(metric, dict) else [metric]) <= {"accuracy", "balanced_accuracy"},
+            "competence_gate.metric must be 'accuracy' or 'balanced_accuracy', or a map from kinds to those",
         )
         mins = gate.get("min_accuracy")
         need(

@@ -158,7 +158,8 @@ def test_sign_flip_test_and_seed_intervals():
 
 
 def test_gate_names_the_family_and_the_question_kind_that_fall_short():
-    profile = load_profile("quick", {"competence_gate.min_accuracy": {"caption_object": 0.6}})
+    profile = load_profile("quick", {"competence_gate.min_accuracy": {"caption_object": 0.6},
+                                     "competence_gate.metric": "balanced_accuracy"})
     ok = {"caption_object": {"accuracy": 0.9, "balanced_accuracy": 0.9, "chance": 0.25, "n": 10}}
     weak = {"caption_object": {"accuracy": 0.7, "balanced_accuracy": 0.3, "chance": 0.25, "n": 10}}
     verdict = gate(profile, {"qwen2_vl": ok, "llava_onevision": weak})
@@ -169,6 +170,9 @@ def test_gate_names_the_family_and_the_question_kind_that_fall_short():
     plain = load_profile("quick", {"competence_gate.min_accuracy": {"caption_object": 0.6},
                                    "competence_gate.metric": "accuracy"})
     assert gate(plain, {"qwen2_vl": ok, "llava_onevision": weak})["passed"]
+    unsure = {"caption_object": {**ok["caption_object"], "ci95_low": 0.2}}  # accurate enough, CI reaches chance
+    verdict = gate(plain, {"qwen2_vl": unsure})
+    assert not verdict["passed"] and "not above chance 0.25" in gate_message(verdict, plain)
 
 
 @pytest.mark.slow

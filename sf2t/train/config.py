@@ -188,11 +188,9 @@ class TrainConfig:
     def to_json(self, path: str | os.PathLike | None = None) -> str:
         text = json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False) + "\n"
         if path is not None:
-            path = Path(path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, path)
+            from sf2t.train.run_folder import write_atomic
+
+            write_atomic(path, text)
         return text
 
     @classmethod
@@ -210,25 +208,53 @@ class TrainConfig:
 
     @classmethod
     def from_file(cls, path: str | os.PathLike) -> TrainConfig:
-        """Read a JSON or YAML file (by extension; a run folder means its ``train_config.json``)."""
+        """Read a JSON or YAML file (by extension). A run folder, or the ``train_config.json`` of
+        one, gives the run's config where that folder is now (`relocated`): a moved run resumes
+        in its new place instead of starting again in the old one."""
         path = Path(path)
+        run_folder = None
         if path.is_dir():
-            path = path / CONFIG_NAME
+            run_folder, path = path, path / CONFIG_NAME
+        elif path.name == CONFIG_NAME and is_run_folder(path.parent):
+            run_folder = path.parent
         if not path.is_file():
             raise ConfigError(f"{path}: configuration file not found")
-        text = path.read_text(encoding="utf-8")
         try:
+            text = path.read_text(encoding="utf-8")
             if path.suffix.lower() in (".yaml", ".yml"):
                 import yaml
 
                 values = yaml.safe_load(text) or {}
             else:
                 values = json.loads(text)
-        except Exception as exc:  # any parse error becomes a named ConfigError
-            raise ConfigError(f"{path}: cannot parse configuration ({exc})") from None
+        except Exception as exc:  # any read or parse error becomes a named ConfigError
+            raise ConfigError(f"{path}: cannot parse configuration ({_one_line(exc)})") from None
         if not isinstance(values, dict):
             raise ConfigError(f"{path}: expected a mapping of fields, got {type(values).__name__}")
-        return cls.from_dict(values, where=str(path))
+        config = cls.from_dict(values, where=str(path))
+        return config if run_folder is None else config.relocated(run_folder)
+
+    def relocated(self, folder: str | os.PathLike) -> TrainConfig:
+        """This config with ``output_dir`` set to ``folder`` (where the run folder is now; the
+        saved ``output_dir`` is where it was), and every path that pointed inside the old run
+        folder (data, eval data, init, a model folder) moved with it."""
+        old, new = str(self.output_dir), str(folder)
+        if not isinstance(self.output_dir, str) or _same_path(old, new):
+            return self
+
+        def move(value: Any) -> Any:
+            inside = _inside(value, old) if isinstance(value, str) else None
+            return value if inside is None else str(Path(new) / inside)
+
+        values = self.to_dict()
+        values["output_dir"] = new
+        for key in ("data", "eval_data"):
+            for source in values[key]:
+                source["path"], source["root"] = move(source["path"]), move(source["root"])
+        values["init"] = move(values["init"])
+        if self.family is None:
+            values["model"] = move(values["model"])
+        return TrainConfig.from_dict(values, where=str(Path(new) / CONFIG_NAME))
 
     from_json = from_file
 
@@ -253,6 +279,27 @@ class TrainConfig:
             except json.JSONDecodeError:
                 target[leaf] = raw
         return TrainConfig.from_dict(values, where="--set")
+
+
+def is_run_folder(folder: Path) -> bool:
+    """A folder a run has written into (its config beside checkpoints or a loss curve)."""
+    return (folder / CONFIG_NAME).is_file() and ((folder / "checkpoints").is_dir() or (folder / "loss.csv").is_file())
+
+
+def _same_path(a: str, b: str) -> bool:
+    return os.path.normpath(os.path.abspath(a)) == os.path.normpath(os.path.abspath(b))
+
+
+def _inside(path: str, folder: str) -> Path | None:
+    """``path`` relative to ``folder`` when it lies inside it (compared as absolute paths), else None."""
+    try:
+        return Path(os.path.normpath(os.path.abspath(path))).relative_to(os.path.normpath(os.path.abspath(folder)))
+    except ValueError:
+        return None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
 
 
 def _source(value: Any, where: str) -> DataSource:

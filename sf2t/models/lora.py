@@ -58,4 +58,4 @@ def apply_lora(llm: VideoLLM, config) -> VideoLLM:
     if llm.is_adapter:
         raise ValueError(f"{llm.family} model already carries a LoRA adapter")
     peft_model = get_peft_model(llm.model, config)
-    return VideoLLM(llm.spec, peft_model, llm.processor, device=llm.device)
+    return VideoLLM(llm.spec, peft_model, llm.processor, device=llm.device, origin=llm.origin)

@@ -588,3 +588,18 @@ def test_text_form_samples_answer_with_the_option_words(tmp_path):
         assert {k: v for k, v in b.items() if k not in ("answer", "answer_form")} == {
             k: v for k, v in a.items() if k != "answer"
         }
+
+
+def test_links_that_lead_nowhere_and_folders_named_like_videos_are_reported(video_dir, tmp_path):
+    shutil.copy(video_dir / "v0.mp4", tmp_path / "v0.mp4")
+    (tmp_path / "loop.mp4").symlink_to("loop.mp4")
+    (tmp_path / "dangling.mp4").symlink_to("gone.mp4")
+    (tmp_path / "folder.mp4").mkdir()
+    (tmp_path / "link.mp4").symlink_to("v0.mp4")  # a good link is a video
+    records, summary = generate_samples(tmp_path, n=10, seed=0, mixture=Mixture.from_spec("disorder=1"))
+    assert summary.videos == 5 and summary.readable == 2 and records
+    assert dict(summary.unreadable) == {
+        "dangling.mp4": "is a broken symbolic link (its target gone.mp4 does not exist)",
+        "folder.mp4": "is a directory, not a video file",
+        "loop.mp4": "is a symbolic link loop",
+    }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -68,16 +69,22 @@ def dumps(record: dict[str, Any]) -> str:
 
 
 def write_jsonl(path: str | os.PathLike, records: Iterable[dict[str, Any]]) -> int:
-    """Write records atomically (temporary file, then rename); returns the count."""
+    """Write records atomically (a temporary file with a name of its own, then rename); returns
+    the count. On any failure the temporary file is removed and ``path`` is left as it was."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")  # umask applies, unlike mkstemp
     count = 0
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for rec in records:
-            fh.write(dumps(rec) + "\n")
-            count += 1
-    os.replace(tmp, path)
+    fh = open(tmp, "x", encoding="utf-8")
+    try:
+        with fh:
+            for rec in records:
+                fh.write(dumps(rec) + "\n")
+                count += 1
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return count
 
 

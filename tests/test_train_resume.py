@@ -15,10 +15,11 @@ import torch
 from safetensors.torch import load_file
 
 from sf2t import world
+from sf2t.common.locks import lock_path
 from sf2t.common.records import write_jsonl
 from sf2t.train import TrainConfig, train
 from sf2t.train.checkpoint import CorruptCheckpoint
-from sf2t.train.run_folder import LOCK_NAME, RunFolderBusy, write_atomic
+from sf2t.train.run_folder import RunFolderBusy, write_atomic
 from sf2t.world.captions import caption_records
 
 #: Dropout and gradient accumulation make the bit-identical check strict (as in test_train.py).
@@ -185,7 +186,7 @@ def test_a_second_run_into_a_locked_folder_is_refused(dataset, tmp_path, capsys)
 
     run = tmp_path / "run"
     run.mkdir()
-    with FileLock(run / LOCK_NAME, timeout=0):  # another run holds the folder
+    with FileLock(lock_path(run), timeout=0):  # another run holds the folder
         with pytest.raises(RunFolderBusy, match=r"being written by another training run"):
             train(make_config(dataset, run, steps=1))
         config = tmp_path / "cfg.json"
@@ -193,9 +194,9 @@ def test_a_second_run_into_a_locked_folder_is_refused(dataset, tmp_path, capsys)
         assert main(["train", "--config", str(config)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("sf2t train: ") and "another training run" in err and "\n" not in err
-    assert [p.name for p in run.iterdir()] == [LOCK_NAME]  # the refused runs wrote nothing
+    assert list(run.iterdir()) == []  # the refused runs wrote nothing
     assert train(make_config(dataset, run, steps=1)).steps == 1  # free again once released
-    assert not (run / LOCK_NAME).exists()  # and a finished run folder holds only what the run wrote
+    assert not [p for p in run.rglob("*.lock")]  # and a finished run folder holds only what the run wrote
 
 
 def test_files_are_replaced_through_temporary_files_of_their_own(tmp_path, monkeypatch):

@@ -12,8 +12,9 @@ import json
 import os
 import secrets
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 
 class RecordError(ValueError):
@@ -68,23 +69,37 @@ def dumps(record: dict[str, Any]) -> str:
     return json.dumps(record, sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
-def write_jsonl(path: str | os.PathLike, records: Iterable[dict[str, Any]]) -> int:
-    """Write records atomically (a temporary file with a name of its own, then rename); returns
-    the count. On any failure the temporary file is removed and ``path`` is left as it was."""
+@contextmanager
+def atomic_writer(path: str | os.PathLike) -> Iterator[TextIO]:
+    """A text file that replaces ``path`` all at once when the block ends: written to a temporary
+    file with a name of its own (two writers never share one), renamed over ``path``; on any failure
+    the temporary file is removed and ``path`` is left as it was."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")  # umask applies, unlike mkstemp
-    count = 0
     fh = open(tmp, "x", encoding="utf-8")
     try:
         with fh:
-            for rec in records:
-                fh.write(dumps(rec) + "\n")
-                count += 1
+            yield fh
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+    """Replace ``path`` by ``text`` all at once (`atomic_writer`)."""
+    with atomic_writer(path) as fh:
+        fh.write(text)
+
+
+def write_jsonl(path: str | os.PathLike, records: Iterable[dict[str, Any]]) -> int:
+    """Write records atomically (`atomic_writer`); returns the count."""
+    count = 0
+    with atomic_writer(path) as fh:
+        for rec in records:
+            fh.write(dumps(rec) + "\n")
+            count += 1
     return count
 
 

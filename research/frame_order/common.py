@@ -283,3 +283,57 @@ def visual_embeddings(llm, batch, index: int = 0) -> torch.Tensor:
     ids = batch["input_ids"][index]
     mask = torch.tensor([int(i) in visual_token_ids(llm) for i in ids.tolist()])
     return got["x"][index][mask.to(got["x"].device)].float().cpu()
+
+
+POSCAP_Q = "Where is the object in each frame?"
+
+
+def coarse_pos(state) -> str:
+    """An actor state as coarse position words: x and y in 8-px bins (0-7), or 'none'."""
+    if state is None:
+        return "none"
+    return f"x {min(7, int(state[0]) // 8)} y {min(7, int(state[1]) // 8)}"
+
+
+def make_poscap_items(vids, per_video: int, seed: int, num_frames=(4, 4), numbered_share: float = 0.5,
+                      shuffled_share: float = 0.5) -> list[Item]:
+    """Position captions (a base-curriculum kind, uses truth boxes): n frames of a video, in
+    temporal order or shuffled, as a video or as numbered frames; the answer lists each shown
+    frame's coarse actor position in the order shown, e.g. "x 6 y 2, x 4 y 2, x 3 y 2, x 2 y 2"."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for frames, truth in vids:
+        T = len(frames)
+        for _ in range(per_video):
+            n = int(rng.integers(num_frames[0], num_frames[1] + 1))
+            idx = sorted(int(i) for i in rng.choice(T, size=n, replace=False))
+            if rng.random() < shuffled_share:
+                idx = [idx[i] for i in rng.permutation(n)]
+            states = [centre(truth["boxes"][i][truth["actor"]]) for i in idx]
+            answer = ", ".join(coarse_pos(s) for s in states)
+            numbered = bool(rng.random() < numbered_share)
+            out.append(Item("poscap", frames[idx], POSCAP_Q, [answer], 0, numbered, states,
+                            {"video": truth["id"], "indices": idx}))
+    return out
+
+
+@torch.no_grad()
+def poscap_accuracy(llm, items) -> dict:
+    """Teacher-forced accuracy of the position-caption digits: share of the x/y bin tokens that are the
+    argmax (and within one bin), over held-out items; chance is ~1/8 per digit."""
+    llm.model.eval()
+    tok = llm.tokenizer
+    digit_ids = {tok.convert_tokens_to_ids(str(d)) for d in range(8)} | {tok.convert_tokens_to_ids("Ġ" + str(d)) for d in range(8)}
+    right = near = total = 0
+    for it in items:
+        b = llm.encode([it.frames], [it.prompt], answers=[it.answer_text], numbered=[it.numbered])
+        out = llm.model(**llm.to_device({k: v for k, v in b.items() if k != "labels"}))
+        pred = out.logits[0, :-1].argmax(-1).cpu()
+        lab = b["labels"][0, 1:]
+        for p, l in zip(pred.tolist(), lab.tolist()):
+            if l in digit_ids:
+                total += 1
+                right += p == l
+                pd, ld = tok.decode([p]).strip(), tok.decode([l]).strip()
+                near += pd.isdigit() and abs(int(pd) - int(ld)) <= 1
+    return {"n_digits": total, "acc": round(right / max(1, total), 4), "within_one_bin": round(near / max(1, total), 4)}

@@ -33,7 +33,7 @@ from sf2t.models import load, tiny
 DEFAULTS = dict(family="qwen2_vl", init="base", model_size={}, world="moves", speed_share=None, size_range=None,
                 actions=None, full_span=True, double_frames=True,
                 tasks={"disorder": {"num_frames": [4, 4]}}, train_videos=1000, per_video=3, test_videos=300,
-                steps=400, lr=3e-4, batch=8, eval_every=100, eval_n=150, seed=0, save_model=None)
+                steps=400, lr=3e-4, batch=8, eval_every=100, eval_n=150, seed=0, save_model=None, stages=None, side=None)
 
 _orig_positions = tasks.ordered_positions
 
@@ -57,15 +57,20 @@ def setup_world(c):
         over["size_range"] = tuple(c["size_range"])
     if c["actions"]:
         over["actions"] = tuple(c["actions"])
+    if c.get("side"):
+        over["width"] = over["height"] = c["side"]
     return world(c["world"], **over)
 
 
-def build_items(c, cfg, split, run_seed, n_videos, per_video, seed):
-    vids = videos(cfg, split, run_seed, n_videos)
+def build_items(c, cfg, split, run_seed, n_videos, per_video, seed, task_spec=None, vids=None):
+    vids = vids if vids is not None else videos(cfg, split, run_seed, n_videos)
     items = []
-    for k, (name, kw) in enumerate(c["tasks"].items()):
+    for k, (name, kw) in enumerate((task_spec or c["tasks"]).items()):
         kw = {key: tuple(v) if isinstance(v, list) else v for key, v in kw.items()}
-        items += make_items(vids, name, per_video, seed=seed * 100 + k, **kw)
+        if name == "poscap":
+            items += common.make_poscap_items(vids, per_video, seed=seed * 100 + k, **kw)
+        else:
+            items += make_items(vids, name, per_video, seed=seed * 100 + k, **kw)
     return items
 
 
@@ -80,10 +85,16 @@ def double(items, on):
 
 def model(c):
     if c["init"] == "base":
-        return load(f"{REPO}/results/bases/mini/{c['family']}/stage-1/final")
-    if c["init"] == "tiny":
-        return tiny(c["family"], seed=c["seed"], **{**common.MINI_SIZE, **c["model_size"]})
-    return load(c["init"])
+        llm = load(f"{REPO}/results/bases/mini/{c['family']}/stage-1/final")
+    elif c["init"] == "tiny":
+        llm = tiny(c["family"], seed=c["seed"], **{**common.MINI_SIZE, **c["model_size"]})
+    else:
+        llm = load(c["init"])
+    if c.get("side") and llm.family.startswith("qwen"):
+        # the Qwen processors' pixel budget (longest_edge = max pixels) of the mini base is 64²: raise it
+        for p in (llm.processor.video_processor, llm.processor.image_processor):
+            p.size = {"shortest_edge": p.size["shortest_edge"], "longest_edge": c["side"] ** 2}
+    return llm
 
 
 def evaluate(llm, by_task, n=None):
@@ -107,12 +118,32 @@ def main(name, c):
     before = evaluate(llm, by_task)
     print("before", json.dumps(before), flush=True)
     t1 = time.time()
-    curve = train(llm, tr, c["steps"], lr=c["lr"], batch=c["batch"], seed=c["seed"],
-                  eval_fn=lambda: {t: cloze(llm, v[: c["eval_n"]])["acc"] for t, v in by_task.items()},
-                  eval_every=c["eval_every"], log=lambda s: print(s, flush=True))
+    curve, stage_results = [], []
+    train_vids = None
+    for k, st in enumerate(c.get("stages") or [{"tasks": c["tasks"], "steps": c["steps"]}]):
+        if st["tasks"] == c["tasks"] and k == 0 and not c.get("stages"):
+            items = tr
+        else:
+            if train_vids is None:
+                train_vids = videos(cfg, "train", 21 + c["seed"], c["train_videos"])
+            items = double(build_items(c, cfg, None, None, None, st.get("per_video", c["per_video"]), seed=10 + k,
+                                       task_spec=st["tasks"], vids=train_vids), dbl)
+            np.random.default_rng(k).shuffle(items)
+        print(f"stage {k}: {st} ({len(items)} items)", flush=True)
+        ts = time.time()
+        cur = train(llm, items, st["steps"], lr=st.get("lr", c["lr"]), batch=c["batch"], seed=c["seed"] + k,
+                    eval_fn=lambda: {t: cloze(llm, v[: c["eval_n"]])["acc"] for t, v in by_task.items()},
+                    eval_every=c["eval_every"], log=lambda s: print(s, flush=True))
+        for r in cur:
+            r["stage"] = k
+        curve += cur
+        stage_results.append({"stage": st, "seconds": round(time.time() - ts, 1), "heldout": evaluate(llm, by_task)})
+        print("stage", k, "done", json.dumps(stage_results[-1]["heldout"]), flush=True)
+        if st.get("save"):
+            llm.save(st["save"])
     train_sec = time.time() - t1
     after = evaluate(llm, by_task)
-    res = {"name": name, "config": c, "world": cfg.to_dict(), "n_train": len(tr), "before": before, "after": after,
+    res = {"name": name, "config": c, "world": cfg.to_dict(), "n_train": len(tr), "stages": stage_results, "before": before, "after": after,
            "in_sample_after": evaluate(llm, tr_by_task), "curve": curve, "train_seconds": round(train_sec, 1),
            "total_seconds": round(time.time() - t0, 1), "params": llm.num_parameters()}
     print("after", json.dumps(after), flush=True)

@@ -288,11 +288,11 @@ def visual_embeddings(llm, batch, index: int = 0) -> torch.Tensor:
 POSCAP_Q = "Where is the object in each frame?"
 
 
-def coarse_pos(state) -> str:
-    """An actor state as coarse position words: x and y in 8-px bins (0-7), or 'none'."""
+def coarse_pos(state, side: int = 64) -> str:
+    """An actor state as coarse position words: x and y in eight bins of side/8 px (0-7), or 'none'."""
     if state is None:
         return "none"
-    return f"x {min(7, int(state[0]) // 8)} y {min(7, int(state[1]) // 8)}"
+    return f"x {min(7, int(8 * state[0] / side))} y {min(7, int(8 * state[1] / side))}"
 
 
 def make_poscap_items(vids, per_video: int, seed: int, num_frames=(4, 4), numbered_share: float = 0.5,
@@ -310,7 +310,7 @@ def make_poscap_items(vids, per_video: int, seed: int, num_frames=(4, 4), number
             if rng.random() < shuffled_share:
                 idx = [idx[i] for i in rng.permutation(n)]
             states = [centre(truth["boxes"][i][truth["actor"]]) for i in idx]
-            answer = ", ".join(coarse_pos(s) for s in states)
+            answer = ", ".join(coarse_pos(s, frames.shape[2]) for s in states)
             numbered = bool(rng.random() < numbered_share)
             out.append(Item("poscap", frames[idx], POSCAP_Q, [answer], 0, numbered, states,
                             {"video": truth["id"], "indices": idx}))

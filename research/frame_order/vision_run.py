@@ -33,7 +33,7 @@ from sf2t.models import load, tiny
 DEFAULTS = dict(family="qwen2_vl", init="base", model_size={}, world="moves", speed_share=None, size_range=None,
                 actions=None, full_span=True, double_frames=True,
                 tasks={"disorder": {"num_frames": [4, 4]}}, train_videos=1000, per_video=3, test_videos=300,
-                steps=400, lr=3e-4, batch=8, eval_every=100, eval_n=150, seed=0, save_model=None, stages=None, side=None)
+                steps=400, lr=3e-4, batch=8, eval_every=100, eval_n=150, seed=0, save_model=None, stages=None, side=None, background=None)
 
 _orig_positions = tasks.ordered_positions
 
@@ -47,7 +47,24 @@ def _full_span_positions(num_decoded, n, rng, longest=None):
     return [start + k * stride for k in range(n)]
 
 
+_orig_background = synth._background
+
+
+def _gradient_background(rng, kind, cfg):
+    """`plain` replaced by a position-coding background: red rises left to right, green top to
+    bottom (80..170), blue 125; so every patch's colour says where it is. Object colours stay
+    saturated and distinct from it."""
+    if kind != "plain":
+        return _orig_background(rng, kind, cfg)
+    H, W = cfg.height, cfg.width
+    y, x = np.mgrid[0:H, 0:W]
+    img = np.stack([80 + 90 * x / (W - 1), 80 + 90 * y / (H - 1), np.full((H, W), 125.0)], -1).round().astype(np.uint8)
+    return img, {"kind": "plain", "color": "gradient"}
+
+
 def setup_world(c):
+    if c.get("background") == "gradient":
+        synth._background = _gradient_background
     if c["speed_share"]:
         synth.SPEEDS.update(c["speed_share"])
     if c["full_span"]:

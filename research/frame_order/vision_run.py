@@ -33,7 +33,7 @@ from sf2t.models import load, tiny
 DEFAULTS = dict(family="qwen2_vl", init="base", model_size={}, world="moves", speed_share=None, size_range=None,
                 actions=None, full_span=True, double_frames=True,
                 tasks={"disorder": {"num_frames": [4, 4]}}, train_videos=1000, per_video=3, test_videos=300,
-                steps=400, lr=3e-4, batch=8, eval_every=100, eval_n=150, seed=0, save_model=None, stages=None, side=None, background=None)
+                steps=400, lr=3e-4, batch=8, eval_every=100, eval_n=150, seed=0, save_model=None, stages=None, side=None, background=None, numbered_tasks=None)
 
 _orig_positions = tasks.ordered_positions
 
@@ -63,6 +63,7 @@ def _gradient_background(rng, kind, cfg):
 
 
 def setup_world(c):
+    NUMBERED_TASKS.update(c.get("numbered_tasks") or [])
     if c.get("background") == "gradient":
         synth._background = _gradient_background
     if c["speed_share"]:
@@ -91,7 +92,13 @@ def build_items(c, cfg, split, run_seed, n_videos, per_video, seed, task_spec=No
     return items
 
 
+NUMBERED_TASKS: set = set()
+
+
 def double(items, on):
+    for it in items:  # tasks shown as numbered frames ("Frame k: <image>") instead of a video
+        if it.task in NUMBERED_TASKS and not it.numbered:
+            it.numbered = True
     if not on:
         return items
     for it in items:
@@ -155,6 +162,12 @@ def main(name, c):
             r["stage"] = k
         curve += cur
         stage_results.append({"stage": st, "seconds": round(time.time() - ts, 1), "heldout": evaluate(llm, by_task)})
+        if "poscap" in st["tasks"]:
+            pc = double(common.make_poscap_items(videos(cfg, "labelled", 21, 80), 1, seed=5), dbl)
+            stage_results[-1]["poscap_heldout"] = {
+                "video": common.poscap_accuracy(llm, [i for i in pc if not i.numbered]),
+                "numbered": common.poscap_accuracy(llm, [i for i in pc if i.numbered])}
+            print("poscap", json.dumps(stage_results[-1]["poscap_heldout"]), flush=True)
         print("stage", k, "done", json.dumps(stage_results[-1]["heldout"]), flush=True)
         if st.get("save"):
             llm.save(st["save"])

@@ -24,24 +24,21 @@ def main():
             xs = [c["step"] for c in curve]
             axes[0].plot(xs, [c["heldout"]["acc"] for c in curve], marker="o", label=name.replace("text_control_", "text: "))
             continue
-        # steps run on across stages
-        offset, xs, last_stage, prev = 0, [], 0, 0
-        for c in curve:
-            if c.get("stage", 0) != last_stage:
-                offset += prev
-                last_stage = c["stage"]
-            xs.append(offset + c["step"])
-            prev = c["step"]
+        # staged runs: only the last (SF²T) stage; the caption stage's points are left out
+        last = max(c.get("stage", 0) for c in curve)
+        pts = [c for c in curve if c.get("stage", 0) == last]
+        xs = [c["step"] for c in pts]
         for ax, task in ((axes[1], "disorder"), (axes[2], "rearrangement")):
-            ys = [c.get(task) for c in curve]
+            ys = [c.get(task) for c in pts]
             if any(y is not None for y in ys):
-                ax.plot(xs, ys, marker=".", label=name)
+                (line,) = ax.plot(xs, ys, marker=".", lw=1, label=name)
+                ax.plot([xs[-1]], [r["after"][task]["acc"]], marker="*", ms=11, color=line.get_color())
     for ax, title, chance in ((axes[0], "(b) text control: disorder from positions in words", 0.5),
-                              (axes[1], "vision: disorder (held out)", 0.5),
-                              (axes[2], "vision: rearrangement (held out)", 0.25)):
+                              (axes[1], "vision: disorder, held out (dots n=100-150, star n=300 final)", 0.5),
+                              (axes[2], "vision: rearrangement, held out (dots n=100, star n=300 final)", 0.25)):
         ax.axhline(chance, color="grey", ls="--", lw=1)
         ax.set_title(title, fontsize=10)
-        ax.set_xlabel("training step (all stages)")
+        ax.set_xlabel("SF²T / text training step")
         ax.set_ylim(0, 1.02)
         ax.legend(fontsize=6)
     axes[0].set_ylabel("accuracy (cloze)")

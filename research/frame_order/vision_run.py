@@ -11,7 +11,7 @@ Config keys (defaults in DEFAULTS):
   world, speed_share, size_range, actions  - world knobs; speed_share sets sf2t.synth.SPEEDS
                             (share of the frame side a translation covers: {"slow": a, "fast": b})
   full_span               - frames of a fragment sample spread over the whole clip (max stride)
-                            instead of a random stride (patches sf2t.tasks.ordered_positions)
+                            instead of a random stride (patches ordered_positions where the disorder and rearrangement tasks look it up)
   double_frames           - temporal-merge families (Qwen): repeat each video frame twice, so every
                             LM token group holds one frame instead of a pair
   tasks                   - {"disorder": {"num_frames": [4, 4]}, "rearrangement": {...}}
@@ -27,6 +27,9 @@ import numpy as np
 import common
 import sf2t.synth as synth
 import sf2t.tasks as tasks
+import sf2t.tasks.disorder as tasks_disorder
+import sf2t.tasks.rearrangement as tasks_rearrangement
+import sf2t.world.render as world_render
 from common import HERE, REPO, cloze, make_items, save_json, train, videos, world
 from sf2t.models import load, tiny
 
@@ -47,7 +50,7 @@ def _full_span_positions(num_decoded, n, rng, longest=None):
     return [start + k * stride for k in range(n)]
 
 
-_orig_background = synth._background
+_orig_background = world_render._background
 
 
 def _gradient_background(rng, kind, cfg):
@@ -65,11 +68,12 @@ def _gradient_background(rng, kind, cfg):
 def setup_world(c):
     NUMBERED_TASKS.update(c.get("numbered_tasks") or [])
     if c.get("background") == "gradient":
-        synth._background = _gradient_background
+        world_render._background = _gradient_background  # where render_video looks it up
     if c["speed_share"]:
-        synth.SPEEDS.update(c["speed_share"])
+        synth.SPEEDS.update(c["speed_share"])  # the world's one SPEEDS dict, shared by every module
     if c["full_span"]:
-        tasks.ordered_positions = _full_span_positions
+        for module in (tasks_disorder, tasks_rearrangement):  # where the two tasks look it up
+            module.ordered_positions = _full_span_positions
     over = {}
     if c["size_range"]:
         over["size_range"] = tuple(c["size_range"])

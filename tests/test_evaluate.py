@@ -3,6 +3,7 @@ circular evaluation, baselines, per-item records, resume after a kill, one decod
 
 import hashlib
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -589,3 +590,100 @@ def test_a_second_writer_and_a_restart_during_a_run_are_refused(bench, answers, 
             with pytest.raises(OutputFolderBusy, match="being written by another evaluation"):
                 evaluate(FakeModel(answers), items[:3], root, out, resume=resume, progress=False)
     assert (out / "items.jsonl").read_bytes() == before
+
+
+# --------------------------------------------------------------------------- the command line (issue 13)
+
+
+@pytest.fixture()
+def cli_run(bench, answers, monkeypatch):
+    """`sf2t evaluate` with the fake model; returns (exit code, stdout, stderr)."""
+    from sf2t.cli import main
+
+    monkeypatch.setattr("sf2t.evaluate.cli.load_model", lambda *a, **k: FakeModel(answers))
+
+    def run(capsys, *args):
+        code = main(["evaluate", "--model", "fake", *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_cli_a_partial_evaluation_is_loud_and_fails_below_the_stated_share(bench, cli_run, tmp_path, capsys):
+    """Defect 10: 17 of 21 items undecodable gave exit status 0."""
+    root, items = bench
+    copy = tmp_path / "bench"
+    shutil.copytree(root / "videos", copy / "videos")
+    (copy / "bench.jsonl").write_text((root / "bench.jsonl").read_text())
+    videos = sorted({it["video"] for it in items})
+    for video in videos[1:]:
+        (copy / video).write_bytes(b"not a video")
+    args = ["--bench", str(copy / "bench.jsonl"), "--out", str(tmp_path / "run")]
+    code, out, err = cli_run(capsys, *args)
+    n_good = sum(it["video"] == videos[0] for it in items)
+    assert code == 1 and "Frame Count" in out
+    assert f"skipped {len(items) - n_good} of {len(items)} items:" in err
+    assert f"  {len(items) - n_good} failed the check against its video" in err and "cannot be read" in err
+    assert f"sf2t evaluate: evaluated {n_good} of {len(items)} items" in err and "--min-evaluated 0.5" in err
+    code, _, err = cli_run(capsys, *args, "--min-evaluated", "0.1")
+    assert code == 0 and "skipped" in err  # the skipped items are listed either way
+
+
+def test_cli_nothing_evaluated_fails(bench, cli_run, tmp_path, capsys):
+    """Defect 10: `--videos /nope` evaluated 0 items and exited 0."""
+    root, _ = bench
+    bench_file = str(root / "bench.jsonl")
+    code, _, err = cli_run(capsys, "--bench", bench_file, "--out", str(tmp_path / "a"), "--videos", "/nope")
+    assert code == 2 and err.strip() == "sf2t evaluate: --videos /nope is not a folder"
+    (tmp_path / "empty").mkdir()
+    code, _, err = cli_run(
+        capsys, "--bench", bench_file, "--out", str(tmp_path / "b"), "--videos", str(tmp_path / "empty")
+    )
+    assert code == 1 and "  61 missing video" in err and "evaluated 0 of 61 items" in err
+
+
+def test_cli_skips_hostile_lines_and_names_them(bench, cli_run, tmp_path, capsys):
+    root, items = bench
+    bench_file = root / "hostile.jsonl"
+    good = [json.dumps(it) for it in items[:4]]
+    bad = ['{"id": "nan", "frames": {"speed": NaN}}', json.dumps(dict(items[5], id="../../PWNED"))]
+    bench_file.write_text("\n".join(good + bad) + "\n")
+    code, _, err = cli_run(capsys, "--bench", str(bench_file), "--out", str(tmp_path / "run"))
+    agg = json.loads((tmp_path / "run" / "aggregate.json").read_text())
+    assert code == 0 and agg["counts"]["evaluated"] == 4
+    assert [(s["line"], s["kind"]) for s in agg["skipped"]] == [(5, "malformed line"), (6, "invalid item")]
+    assert "e.g. line 5" in err
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--limit", "-1"], "--limit must be at least 1, got -1"),
+        (["--threads", "-1"], "--threads must be at least 1, got -1"),
+        (["--max-new-tokens", "0"], "--max-new-tokens must be at least 1, got 0"),
+        (["--batch-size", "0"], "--batch-size must be at least 1, got 0"),
+        (["--min-evaluated", "1.5"], "--min-evaluated must be a share between 0 and 1, got 1.5"),
+    ],
+)
+def test_cli_bad_arguments_are_one_line_and_exit_2(bench, cli_run, tmp_path, capsys, flags, said):
+    """Defect 12 for `sf2t evaluate`."""
+    root, _ = bench
+    code, _, err = cli_run(capsys, "--bench", str(root / "bench.jsonl"), "--out", str(tmp_path / "run"), *flags)
+    assert code == 2 and err.strip() == f"sf2t evaluate: {said}" and not (tmp_path / "run").exists()
+
+
+def test_cli_out_a_file_and_a_busy_folder_are_one_line_and_exit_2(bench, cli_run, tmp_path, capsys):
+    from filelock import FileLock
+
+    root, _ = bench
+    bench_file = str(root / "bench.jsonl")
+    (tmp_path / "a_file").write_text("x")
+    code, _, err = cli_run(capsys, "--bench", bench_file, "--out", str(tmp_path / "a_file"))
+    assert (
+        code == 2 and err.strip() == f"sf2t evaluate: --out {tmp_path / 'a_file'} is a file; give a folder for the run"
+    )
+    (tmp_path / "busy").mkdir()
+    with FileLock(tmp_path / "busy" / "evaluate.lock", timeout=0):
+        code, _, err = cli_run(capsys, "--bench", bench_file, "--out", str(tmp_path / "busy"), "--limit", "2")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "being written by another evaluation" in err

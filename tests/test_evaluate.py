@@ -3,6 +3,7 @@ circular evaluation, baselines, per-item records, resume after a kill, one decod
 
 import hashlib
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -462,3 +463,227 @@ def test_cloze_records_recompute_every_formulation_of_the_aggregate(bench, tmp_p
     assert all(len(r["cloze"]["logprob"]) == len(r["cloze"]["chars"]) for r in records.values())
     with pytest.raises(ValueError, match="cloze scores option texts"):
         evaluate(ClozeModel(answers), items, root, tmp_path / "c", mode="cloze", circular=True, progress=False)
+
+
+# --------------------------------------------------------------------------- hostile items, partial runs (issue 13)
+
+
+def _hostile(items):
+    """Items that crashed evaluation (defect 2), each on the same video as good items."""
+    base = items[0]
+
+    def frames(**over):
+        return {**base["frames"], **over}
+
+    paste = {"kind": "paste", "source": {"video": "../x.mp4", "index": 0, "box": [0, 0, 4, 4]}, "at": [0, 0]}
+    return [
+        dict(base, id="nan-speed", frames=frames(speed=float("nan"))),
+        dict(base, id="inf-meta", meta={"x": float("inf")}),
+        dict(base, id="surrogate", question="What \ud800 happens?"),
+        dict(base, id="frame-1e30", frames=frames(indices=[0, 10**30])),
+        dict(base, id="unknown-kind", frames=frames(transform={"kind": "warp"})),
+        dict(
+            base,
+            id="box-outside",
+            frames=frames(
+                transform={"kind": "edit", "frame": 0, "op": "erase", "box": [40, 40, 60, 60], "fill": [0, 0, 0]}
+            ),
+        ),
+        dict(base, id="paste-escape", frames=frames(transform={**paste, "frames": [0]})),
+        dict(base, id="frame-99", frames=frames(indices=[0, 99])),
+        dict(base, id=items[1]["id"]),  # a repeated id
+    ]
+
+
+HOSTILE_IDS = [
+    "nan-speed",
+    "inf-meta",
+    "surrogate",
+    "frame-1e30",
+    "unknown-kind",
+    "box-outside",
+    "paste-escape",
+    "frame-99",
+    "repeated-id",
+]
+
+
+@pytest.mark.parametrize("which", range(len(HOSTILE_IDS)), ids=HOSTILE_IDS)
+def test_a_hostile_item_is_skipped_and_a_rerun_skips_it_again(bench, answers, tmp_path, which):
+    """Defect 2: each of these crashed the run (and every rerun, on the same item); now the
+    run evaluates the rest and names the item in the aggregate's ``skipped``."""
+    root, items = bench
+    good = items[:4]
+    hostile = _hostile(items)[which]
+    for attempt in range(2):
+        agg = evaluate(FakeModel(answers), [*good, hostile], root, tmp_path / "run", batch_size=2, progress=False)
+        assert [s["id"] for s in agg["skipped"]] == [hostile["id"]], attempt
+        assert agg["counts"] == {**agg["counts"], "evaluated": 4, "skipped": 1, "total": 5}
+        assert set(read_done(tmp_path / "run" / "items.jsonl")) == {it["id"] for it in good}
+
+
+def test_hostile_items_are_named_with_their_reasons(bench, answers, tmp_path):
+    root, items = bench
+    good = items[:4]
+    hostile = _hostile(items)
+    agg = evaluate(FakeModel(answers), good + hostile, root, tmp_path / "run", batch_size=2, progress=False)
+    skipped = {s["id"]: s for s in agg["skipped"]}
+    assert set(skipped) == {h["id"] for h in hostile}
+    assert agg["counts"] == {**agg["counts"], "evaluated": 4, "skipped": 9, "total": 13}
+    assert skipped["frame-99"]["kind"] == "video cannot be decoded" and "16 frames" in skipped["frame-99"]["reason"]
+    assert skipped["box-outside"]["kind"] == "frames cannot be made" and "48x48" in skipped["box-outside"]["reason"]
+    assert "lone surrogate" in skipped["surrogate"]["reason"] and "finite" in skipped["nan-speed"]["reason"]
+    assert "duplicate id" in skipped[items[1]["id"]]["reason"]
+    json.loads((tmp_path / "run" / "aggregate.json").read_text())  # written, and valid JSON
+
+
+def test_the_progress_bar_counts_only_what_was_evaluated(bench, answers, tmp_path, capsys):
+    """Defect 10: 17 of 21 undecodable items showed a 21/21 bar."""
+    root, items = bench
+    evaluate(FakeModel(answers), items[:4] + _hostile(items)[-2:-1], root, tmp_path / "run", blind_baseline=False)
+    err = capsys.readouterr().err
+    assert "4/4" in err and "skipped=1" in err and "5/5" not in err
+
+
+class BatchSensitiveModel(FakeModel):
+    """A model whose scores move with the other questions of their batch, as float rounding
+    moves a real model's (by 1e-3 here, so that the rounding of the records keeps it)."""
+
+    def letter_scores_batch(self, frames_list, prompts, letters_list, numbered=None, fps=None):
+        scores = super().letter_scores_batch(frames_list, prompts, letters_list, numbered, fps)
+        batch = int(hashlib.sha256("|".join(prompts).encode()).hexdigest()[:6], 16) % 97
+        return [s + 1e-3 * batch for s in scores]
+
+
+def test_a_resumed_run_scores_every_question_in_the_batch_of_an_uninterrupted_one(bench, answers, tmp_path):
+    """Defect 11: a resumed run pooled only the questions left, so their batches (and the last
+    digits of their scores) differed from an uninterrupted run's. Batches are fixed by the items
+    and the batch size now: a run killed in the middle of writing a pool resumes to the same
+    records, byte for byte."""
+    root, items = bench
+    clean = tmp_path / "clean"
+    evaluate(BatchSensitiveModel(answers), items, root, clean, batch_size=2, blind_baseline=False, progress=False)
+    resumed = tmp_path / "resumed"
+    resumed.mkdir()
+    (resumed / "config.json").write_text((clean / "config.json").read_text())
+    lines = (clean / "items.jsonl").read_text().splitlines(keepends=True)
+    (resumed / "items.jsonl").write_text("".join(lines[:15]))  # the first pool holds 21 questions
+    evaluate(BatchSensitiveModel(answers), items, root, resumed, batch_size=2, blind_baseline=False, progress=False)
+    assert read_done(resumed / "items.jsonl") == read_done(clean / "items.jsonl")
+    with pytest.raises(ValueError, match="different batch_size"):  # other batches, other last digits
+        evaluate(BatchSensitiveModel(answers), items, root, resumed, batch_size=3, blind_baseline=False)
+
+
+def test_a_second_writer_and_a_restart_during_a_run_are_refused(bench, answers, tmp_path):
+    """Defect 6: two evaluations into one folder (or a --restart under a running one) both ran."""
+    from filelock import FileLock
+
+    from sf2t.evaluate.lock import LOCK_NAME, OutputFolderBusy
+
+    root, items = bench
+    out = tmp_path / "run"
+    evaluate(FakeModel(answers), items[:3], root, out, blind_baseline=False, progress=False)
+    assert not (out / LOCK_NAME).exists()  # a finished folder holds only what the run wrote
+    before = (out / "items.jsonl").read_bytes()
+    with FileLock(out / LOCK_NAME, timeout=0):  # another run holds the folder
+        for resume in (True, False):
+            with pytest.raises(OutputFolderBusy, match="being written by another evaluation"):
+                evaluate(FakeModel(answers), items[:3], root, out, resume=resume, progress=False)
+    assert (out / "items.jsonl").read_bytes() == before
+
+
+# --------------------------------------------------------------------------- the command line (issue 13)
+
+
+@pytest.fixture()
+def cli_run(bench, answers, monkeypatch):
+    """`sf2t evaluate` with the fake model; returns (exit code, stdout, stderr)."""
+    from sf2t.cli import main
+
+    monkeypatch.setattr("sf2t.evaluate.cli.load_model", lambda *a, **k: FakeModel(answers))
+
+    def run(capsys, *args):
+        code = main(["evaluate", "--model", "fake", *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_cli_a_partial_evaluation_is_loud_and_fails_below_the_stated_share(bench, cli_run, tmp_path, capsys):
+    """Defect 10: 17 of 21 items undecodable gave exit status 0."""
+    root, items = bench
+    copy = tmp_path / "bench"
+    shutil.copytree(root / "videos", copy / "videos")
+    (copy / "bench.jsonl").write_text((root / "bench.jsonl").read_text())
+    videos = sorted({it["video"] for it in items})
+    for video in videos[1:]:
+        (copy / video).write_bytes(b"not a video")
+    args = ["--bench", str(copy / "bench.jsonl"), "--out", str(tmp_path / "run")]
+    code, out, err = cli_run(capsys, *args)
+    n_good = sum(it["video"] == videos[0] for it in items)
+    assert code == 1 and "Frame Count" in out
+    assert f"skipped {len(items) - n_good} of {len(items)} items:" in err
+    assert f"  {len(items) - n_good} failed the check against its video" in err and "cannot be read" in err
+    assert f"sf2t evaluate: evaluated {n_good} of {len(items)} items" in err and "--min-evaluated 0.5" in err
+    code, _, err = cli_run(capsys, *args, "--min-evaluated", "0.1")
+    assert code == 0 and "skipped" in err  # the skipped items are listed either way
+
+
+def test_cli_nothing_evaluated_fails(bench, cli_run, tmp_path, capsys):
+    """Defect 10: `--videos /nope` evaluated 0 items and exited 0."""
+    root, _ = bench
+    bench_file = str(root / "bench.jsonl")
+    code, _, err = cli_run(capsys, "--bench", bench_file, "--out", str(tmp_path / "a"), "--videos", "/nope")
+    assert code == 2 and err.strip() == "sf2t evaluate: --videos /nope is not a folder"
+    (tmp_path / "empty").mkdir()
+    code, _, err = cli_run(
+        capsys, "--bench", bench_file, "--out", str(tmp_path / "b"), "--videos", str(tmp_path / "empty")
+    )
+    assert code == 1 and "  61 missing video" in err and "evaluated 0 of 61 items" in err
+
+
+def test_cli_skips_hostile_lines_and_names_them(bench, cli_run, tmp_path, capsys):
+    root, items = bench
+    bench_file = root / "hostile.jsonl"
+    good = [json.dumps(it) for it in items[:4]]
+    bad = ['{"id": "nan", "frames": {"speed": NaN}}', json.dumps(dict(items[5], id="../../PWNED"))]
+    bench_file.write_text("\n".join(good + bad) + "\n")
+    code, _, err = cli_run(capsys, "--bench", str(bench_file), "--out", str(tmp_path / "run"))
+    agg = json.loads((tmp_path / "run" / "aggregate.json").read_text())
+    assert code == 0 and agg["counts"]["evaluated"] == 4
+    assert [(s["line"], s["kind"]) for s in agg["skipped"]] == [(5, "malformed line"), (6, "invalid item")]
+    assert "e.g. line 5" in err
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--limit", "-1"], "--limit must be at least 1, got -1"),
+        (["--threads", "-1"], "--threads must be at least 1, got -1"),
+        (["--max-new-tokens", "0"], "--max-new-tokens must be at least 1, got 0"),
+        (["--batch-size", "0"], "--batch-size must be at least 1, got 0"),
+        (["--min-evaluated", "1.5"], "--min-evaluated must be a share between 0 and 1, got 1.5"),
+    ],
+)
+def test_cli_bad_arguments_are_one_line_and_exit_2(bench, cli_run, tmp_path, capsys, flags, said):
+    """Defect 12 for `sf2t evaluate`."""
+    root, _ = bench
+    code, _, err = cli_run(capsys, "--bench", str(root / "bench.jsonl"), "--out", str(tmp_path / "run"), *flags)
+    assert code == 2 and err.strip() == f"sf2t evaluate: {said}" and not (tmp_path / "run").exists()
+
+
+def test_cli_out_a_file_and_a_busy_folder_are_one_line_and_exit_2(bench, cli_run, tmp_path, capsys):
+    from filelock import FileLock
+
+    root, _ = bench
+    bench_file = str(root / "bench.jsonl")
+    (tmp_path / "a_file").write_text("x")
+    code, _, err = cli_run(capsys, "--bench", bench_file, "--out", str(tmp_path / "a_file"))
+    assert (
+        code == 2 and err.strip() == f"sf2t evaluate: --out {tmp_path / 'a_file'} is a file; give a folder for the run"
+    )
+    (tmp_path / "busy").mkdir()
+    with FileLock(tmp_path / "busy" / "evaluate.lock", timeout=0):
+        code, _, err = cli_run(capsys, "--bench", bench_file, "--out", str(tmp_path / "busy"), "--limit", "2")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "being written by another evaluation" in err

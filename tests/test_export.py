@@ -159,3 +159,31 @@ def test_cli_exports_an_lmms_eval_task(bench, tmp_path):
     assert main([*args, "--data-format", "jsonl"]) == 0
     assert len(read_jsonl(out / "lmms_eval" / "data" / "test.jsonl")) == len(items)
     assert len(list((out / "lmms_eval" / "clips").glob("*.mp4"))) == len(items)
+
+
+def test_an_id_leading_outside_the_export_is_refused_before_anything_is_written(bench, tmp_path):
+    """Issue 13, defect 1: ``clips/{id}.mp4`` with the id ``../../../PWNED`` was written outside
+    ``--out``. Every writer now refuses such an id, and confines its paths under its folder."""
+    root, items = bench
+    hostile = [dict(items[0], id="../../../PWNED"), *items[1:3]]
+    out = tmp_path / "a" / "b"
+    with pytest.raises(ValueError, match="cannot name an export file"):
+        export_lmms_eval(hostile, out, root, data_format="jsonl", progress=False)
+    with pytest.raises(ValueError, match="cannot name an export file"):
+        export_hf(hostile, tmp_path / "hf", root)
+    assert not list(tmp_path.rglob("PWNED*")) and not out.exists()
+    with pytest.raises(ValueError, match="outside the data root"):
+        export_lmms_eval(items[:2], out, root, data_format="jsonl", task="../task", progress=False)
+
+
+def test_the_cli_refuses_to_export_a_file_with_an_escaping_id(bench, tmp_path, capsys):
+    from sf2t.cli import main
+
+    root, items = bench
+    bad = root / "escaping.jsonl"
+    bad.write_text("\n".join(json.dumps(dict(it, id=f"../../{it['id']}")) for it in items[:2]) + "\n")
+    out = tmp_path / "export"
+    assert main(["bench", "export", str(bad), "--out", str(out), "--format", "lmms-eval"]) == 2
+    err = capsys.readouterr().err
+    assert "line 1: 'id' must be" in err and "line 2: 'id' must be" in err
+    assert not out.exists() and not list(tmp_path.rglob("*.mp4"))

@@ -85,3 +85,72 @@ def test_a_failed_write_leaves_no_temporary_file_and_the_old_file_intact(tmp_pat
         write_jsonl(tmp_path / "outdir", [{"x": 1}])
     assert read_jsonl(path) == [{"old": 1}]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["outdir", "samples.jsonl"]
+
+
+# --------------------------------------------------------------------------- hostile files (issue 13)
+
+
+def test_a_byte_that_is_not_utf8_is_a_line_problem(tmp_path):
+    """Defect 3: a non-UTF-8 byte raised UnicodeDecodeError from deep inside the reader."""
+    path = tmp_path / "train.jsonl"
+    path.write_bytes(b'{"id": "a"}\n{"id": "b\xff"}\n{"id": "c"}\n')
+    with pytest.raises(RecordError) as err:
+        read_jsonl(path)
+    assert err.value.problems == [(2, "not valid UTF-8 (byte 0xff at column 10)")]
+
+
+def test_deep_nesting_is_a_line_problem(tmp_path):
+    """Defect 3: 100,000 nested lists raised RecursionError."""
+    path = tmp_path / "items.jsonl"
+    path.write_text('{"id": "a"}\n{"x": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    with pytest.raises(RecordError) as err:
+        read_jsonl(path)
+    assert [n for n, _ in err.value.problems] == [2] and "nested too deeply" in err.value.problems[0][1]
+
+
+def test_nesting_deeper_than_a_record_has_is_a_line_problem(tmp_path):
+    path = tmp_path / "items.jsonl"
+    path.write_text('{"x": ' + "[" * 500 + "]" * 500 + "}\n")
+    with pytest.raises(RecordError, match="nests deeper than 32 levels"):
+        read_jsonl(path)
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ('{"speed": NaN}', "NaN is not a JSON number"),
+        ('{"meta": {"x": -Infinity}}', "-Infinity is not a JSON number"),
+        ('{"question": "what \\ud800?"}', "question has a lone surrogate '\\ud800' at character 5"),
+        ('{"options": ["a", "\\udfff"]}', "options[1] has a lone surrogate"),
+    ],
+)
+def test_nan_infinity_and_lone_surrogates_are_line_problems(tmp_path, line, said):
+    """Defect 2: values JSON parsers accept but no writer can write back (NaN, Infinity, a lone
+    surrogate) are named by their line, not found later by a crash."""
+    path = tmp_path / "items.jsonl"
+    path.write_text('{"ok": 1}\n' + line + "\n")
+    with pytest.raises(RecordError) as err:
+        read_jsonl(path)
+    assert [n for n, _ in err.value.problems] == [2] and said in err.value.problems[0][1]
+
+
+def test_a_paired_surrogate_escape_is_ordinary_text(tmp_path):
+    path = tmp_path / "items.jsonl"
+    path.write_text('{"q": "\\ud83d\\ude00"}\n')
+    assert read_jsonl(path) == [{"q": "\N{GRINNING FACE}"}]
+
+
+def test_a_file_that_cannot_be_opened_is_named_in_one_line(tmp_path):
+    """Defect 3: a symlink loop raised OSError from open()."""
+    (tmp_path / "a.jsonl").symlink_to(tmp_path / "b.jsonl")
+    (tmp_path / "b.jsonl").symlink_to(tmp_path / "a.jsonl")
+    with pytest.raises(RecordError) as err:
+        read_jsonl(tmp_path / "a.jsonl")
+    assert str(err.value) == f"{tmp_path / 'a.jsonl'}: cannot be read (Too many levels of symbolic links)"
+
+
+def test_a_symlink_loop_under_the_root_is_refused_not_raised(tmp_path):
+    (tmp_path / "a.mp4").symlink_to(tmp_path / "b.mp4")
+    (tmp_path / "b.mp4").symlink_to(tmp_path / "a.mp4")
+    with pytest.raises(ValueError, match="cannot be resolved"):
+        resolve_under(tmp_path, "a.mp4")

@@ -33,8 +33,11 @@ def _score_requests(
     (and ``cloze`` in cloze mode).
 
     Letter and cloze batches group requests of the same shape (numbered or not, frame count,
-    prompt length), so a 2-frame question is not padded to a 16-frame one; a request's scores do
-    not depend on its batch (the model reads each at its own last position)."""
+    prompt length), so a 2-frame question is not padded to a 16-frame one. The model reads each
+    request at its own last position, so its batch changes its scores by float rounding only
+    (padding changes the shapes of the matrix products; up to 2e-6 measured), and the batches
+    are fixed by the caller (`sf2t.evaluate.runner.pool_plan`) so that a resumed run repeats
+    them."""
     if mode == "cloze":
         ordered = sorted(requests, key=lambda r: (r["numbered"], len(r["frames"]), len(r["prompt"])))
         for s in range(0, len(ordered), batch_size):

@@ -248,7 +248,7 @@ class VideoLLM:
 
         One forward pass per batch (families that stack videos split mixed frame counts into
         groups); right padding, and the logits are read at each clip's last real position, so a
-        clip scores the same alone or in a batch."""
+        clip scores the same alone or in a batch up to float rounding (about 1e-6: padding changes matmul shapes)."""
         if len(letters_list) != len(prompts):
             raise ValueError(f"one letter list per prompt: {len(letters_list)} lists, {len(prompts)} prompts")
         numbered = [False] * len(frames_list) if numbered is None else list(numbered)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sf2t.bench.schema import item_problems
+from sf2t.bench.schema import id_problem, item_problems
 from sf2t.common.prompts import render_question
 from sf2t.common.records import dumps, resolve_under
 
@@ -51,6 +51,13 @@ def _require_pyarrow():
             "install it (pip install pyarrow) or export the lmms-eval task with data_format='jsonl'"
         ) from exc
     return pyarrow, pyarrow.parquet
+
+
+def check_ids(items: Sequence[dict[str, Any]]) -> None:
+    """Refuse items whose id could not name a file inside an export folder (`id_problem`)."""
+    bad = [p for it in items if (p := id_problem(it.get("id")))]
+    if bad:
+        raise ValueError(f"{len(bad)} item id(s) cannot name an export file: " + "; ".join(bad[:5]))
 
 
 def item_to_row(item: dict[str, Any], clip: str | None = None) -> dict[str, Any]:
@@ -149,6 +156,7 @@ def export_hf(
     """A folder ``datasets.load_dataset(out_dir)`` reads: ``data/test-00000-of-00001.parquet``
     and a dataset card; with ``videos_root``, the videos are copied under ``out_dir`` at their
     relative paths so the folder is self-contained."""
+    check_ids(items)
     out = Path(out_dir)
     rows = [item_to_row(it) for it in items]
     write_parquet(rows, out / HF_DATA_FILE)

@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from sf2t.bench.export.hf import _require_pyarrow, item_to_row, write_parquet
+from sf2t.bench.export.hf import _require_pyarrow, check_ids, item_to_row, write_parquet
 from sf2t.bench.schema import CATEGORIES, LEVELS
-from sf2t.common.records import write_jsonl
+from sf2t.common.records import resolve_under, write_jsonl
 
 TASK_NAME = "finevidbench_mini"
 
@@ -48,7 +48,9 @@ def export_lmms_eval(
         raise ValueError(f"data_format must be 'parquet' or 'jsonl', got {data_format!r}")
     if data_format == "parquet":
         _require_pyarrow()
+    check_ids(items)
     out = Path(out_dir).resolve()
+    task_file = resolve_under(out, f"{task}.yaml")
     out.mkdir(parents=True, exist_ok=True)
     clips = render_item_clips(items, videos_root, out, progress=progress) if render_clips else {}
     rows = [item_to_row(it, clips.get(it["id"])) for it in items]
@@ -57,7 +59,7 @@ def export_lmms_eval(
     else:
         data = out / "data" / "test.jsonl"
         write_jsonl(data, rows)
-    (out / f"{task}.yaml").write_text(
+    task_file.write_text(
         task_yaml(task, data, "parquet" if data_format == "parquet" else "json", max_new_tokens), encoding="utf-8"
     )
     (out / "utils.py").write_text(utils_source(), encoding="utf-8")
@@ -68,7 +70,8 @@ def render_item_clips(
     items: Sequence[dict[str, Any]], videos_root: str | os.PathLike, out_dir: Path, progress: bool = True
 ) -> dict[str, str]:
     """Write ``clips/<id>.mp4`` per item (its exact frames, each video decoded once);
-    returns id -> clip path relative to ``out_dir``."""
+    returns id -> clip path relative to ``out_dir``. Every clip is written inside
+    ``out_dir/clips`` (an id that would lead elsewhere is refused before anything is written)."""
     from collections import defaultdict
 
     from tqdm.auto import tqdm
@@ -76,10 +79,13 @@ def render_item_clips(
     from sf2t.video import probe
     from sf2t.video.transforms import ClipFrames
 
+    check_ids(items)
+    clips_dir = Path(out_dir) / "clips"
+    targets = {it["id"]: resolve_under(clips_dir, f"{it['id']}.mp4") for it in items}
     by_video: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for it in items:
         by_video[it["video"]].append(it)
-    (out_dir / "clips").mkdir(parents=True, exist_ok=True)
+    clips_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
     with tqdm(total=len(items), desc="clips", disable=not progress, unit="clip") as bar:
         for video, group in by_video.items():
@@ -87,7 +93,7 @@ def render_item_clips(
             fps = probe(clip.path).fps or 25.0
             for it in group:
                 rel = f"clips/{it['id']}.mp4"
-                write_mp4(out_dir / rel, clip.for_item(it), fps)
+                write_mp4(targets[it["id"]], clip.for_item(it), fps)
                 paths[it["id"]] = rel
                 bar.update(1)
     return paths

@@ -173,7 +173,7 @@ def test_export_of_no_item_fails_and_writes_nothing(root, tmp_path_factory, caps
 
 def _one_error_line(capsys, code):
     err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1 and err[0].startswith("sf2t bench: "), err
+    assert code == 2 and len(err) == 1 and err[0].startswith("sf2t bench"), err  # "sf2t bench[ build]: ..."
     return err[0]
 
 
@@ -189,7 +189,7 @@ def test_bad_arguments_are_one_line_and_exit_2(root, capsys):
     )
     assert "is not a file" in _one_error_line(capsys, main(["bench", "validate", str(root / "missing.jsonl")]))
     build = ["bench", "build", "--world", str(root), "--out", str(root / "b")]
-    assert "--n-videos must be at least 1" in _one_error_line(capsys, main([*build, "--n-videos", "0"]))
+    assert "--n-videos: must be a positive integer" in _one_error_line(capsys, main([*build, "--n-videos", "0"]))
     assert "--questions-per-video" in _one_error_line(capsys, main([*build, "--questions-per-video", "-1"]))
     assert "is a file" in _one_error_line(capsys, main(["bench", "build", "--world", str(root), "--out", str(a_file)]))
 

@@ -578,14 +578,15 @@ def test_a_second_writer_and_a_restart_during_a_run_are_refused(bench, answers, 
     """Defect 6: two evaluations into one folder (or a --restart under a running one) both ran."""
     from filelock import FileLock
 
-    from sf2t.evaluate.lock import LOCK_NAME, OutputFolderBusy
+    from sf2t.common.locks import lock_path
+    from sf2t.evaluate.lock import OutputFolderBusy
 
     root, items = bench
     out = tmp_path / "run"
     evaluate(FakeModel(answers), items[:3], root, out, blind_baseline=False, progress=False)
-    assert not (out / LOCK_NAME).exists()  # a finished folder holds only what the run wrote
+    assert not list(out.rglob("*.lock"))  # a finished folder holds only what the run wrote
     before = (out / "items.jsonl").read_bytes()
-    with FileLock(out / LOCK_NAME, timeout=0):  # another run holds the folder
+    with FileLock(lock_path(out), timeout=0):  # another run holds the folder
         for resume in (True, False):
             with pytest.raises(OutputFolderBusy, match="being written by another evaluation"):
                 evaluate(FakeModel(answers), items[:3], root, out, resume=resume, progress=False)
@@ -676,6 +677,8 @@ def test_cli_bad_arguments_are_one_line_and_exit_2(bench, cli_run, tmp_path, cap
 def test_cli_out_a_file_and_a_busy_folder_are_one_line_and_exit_2(bench, cli_run, tmp_path, capsys):
     from filelock import FileLock
 
+    from sf2t.common.locks import lock_path
+
     root, _ = bench
     bench_file = str(root / "bench.jsonl")
     (tmp_path / "a_file").write_text("x")
@@ -684,6 +687,6 @@ def test_cli_out_a_file_and_a_busy_folder_are_one_line_and_exit_2(bench, cli_run
         code == 2 and err.strip() == f"sf2t evaluate: --out {tmp_path / 'a_file'} is a file; give a folder for the run"
     )
     (tmp_path / "busy").mkdir()
-    with FileLock(tmp_path / "busy" / "evaluate.lock", timeout=0):
+    with FileLock(lock_path(tmp_path / "busy"), timeout=0):
         code, _, err = cli_run(capsys, "--bench", bench_file, "--out", str(tmp_path / "busy"), "--limit", "2")
     assert code == 2 and len(err.strip().splitlines()) == 1 and "being written by another evaluation" in err

@@ -37,12 +37,12 @@ def test_every_shipped_profile_is_valid_and_names_its_files(name):
     assert profile.competence_gate["min_accuracy"]
 
 
-def test_mini_runs_every_family_in_every_setting_with_the_positive_control_and_three_seeds_on_two():
+def test_mini_runs_every_family_in_every_setting_with_the_positive_control_and_several_seeds_on_two():
     profile = load_profile("mini")
     runs = plan_runs(profile)
     for family in profile.families:
         assert {r.setting for r in runs if r.family == family} == {"base", "sft", "sf2t", "sft_sf2t", "control"}
-    assert sum(len(profile.seeds_for(f)) >= 3 for f in profile.families) >= 2
+    assert sum(len(profile.seeds_for(f)) >= 2 for f in profile.families) >= 2  # full fine-tuning: 2 fit mini's time
     assert all(len(load_profile("full").seeds_for(f)) >= 3 for f in profile.families)
 
 

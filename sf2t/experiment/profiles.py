@@ -256,7 +256,7 @@ def _read(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list
         raise ProfileError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
     if not isinstance(values, dict):
         raise ProfileError(f"{path}: a profile is a JSON object")
-    values.pop("_comment", None)
+    values = _without_comments(values)
     parent = values.pop("extends", None)
     if parent is None:
         return values, [str(path)]
@@ -265,6 +265,15 @@ def _read(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list
         parent_path = CONFIG_DIR / f"{parent}.json"
     parent_values, files = _read(parent_path.resolve(), (*seen, path))
     return _merge(parent_values, values), [*files, str(path)]
+
+
+def _without_comments(value: Any) -> Any:
+    """The profile without its ``_comment`` keys, at any depth: notes for readers, not settings."""
+    if isinstance(value, dict):
+        return {k: _without_comments(v) for k, v in value.items() if k != "_comment"}
+    if isinstance(value, list):
+        return [_without_comments(v) for v in value]
+    return value
 
 
 def set_dotted(values: dict[str, Any], key: str, value: Any) -> None:

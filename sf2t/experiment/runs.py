@@ -109,7 +109,11 @@ def run_one(profile_values: dict[str, Any], paths: Paths, run_values: dict[str, 
     sources: list[dict] = []
     if run.trains:
         sources = training_sources(profile, paths, run, worlds, quiet)
-        adapter = stage_finetune(profile, paths, run, base_dir, sources, quiet)
+        tuned = stage_finetune(profile, paths, run, base_dir, sources, quiet)
+        if profile.finetune.get("mode", "lora") == "lora":
+            adapter = tuned  # a LoRA adapter on the base, evaluated without merging
+        else:
+            base_dir = tuned  # full fine-tuning wrote a whole model
     eval_dir = stage_evaluate(profile, paths, run, base_dir, adapter, items, shared["bench"]["root"], quiet)
     task_dir = None
     if wanted(profile, run):

@@ -88,7 +88,7 @@ def run_cli(args: argparse.Namespace) -> int:
         adapter=args.adapter,
         skipped=skipped,
         seed=args.seed,
-        extra_config={"bench": str(args.bench), "limit": args.limit},
+        extra_config={"bench": Path(args.bench), "limit": args.limit},
     )
     from sf2t.bench import format_rows
 

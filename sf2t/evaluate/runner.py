@@ -24,7 +24,7 @@ from typing import Any
 
 from sf2t.bench import SkippedItem
 from sf2t.common.prompts import option_letters
-from sf2t.common.records import JsonlAppender, RecordError, dumps, iter_jsonl
+from sf2t.common.records import JsonlAppender, RecordError, dumps, iter_jsonl, portable_path
 from sf2t.evaluate.aggregation import aggregate
 from sf2t.evaluate.formulations import NORMALIZATIONS
 from sf2t.evaluate.items import _shifts, item_prompt, rotate_item
@@ -36,6 +36,9 @@ MODES = ("letters", "cloze", "generate")
 ITEMS_FILE = "items.jsonl"
 AGGREGATE_FILE = "aggregate.json"
 CONFIG_FILE = "config.json"
+#: When and from which commit a run folder was last written: changes every run, so it is kept
+#: apart from the aggregate (and git-ignored under ``results/``), which equal runs write byte for byte.
+PROVENANCE_FILE = "provenance.json"
 BLIND_DIR = "blind"
 #: Config keys that must match for a restart to continue an existing run folder.
 RUN_IDENTITY = ("model", "adapter", "mode", "normalization", "circular", "blind", "bench_sha256", "max_new_tokens")
@@ -211,7 +214,11 @@ def evaluate(
 
     ``mode`` "cloze" asks each question without its options and scores each option's words
     (``normalization`` picks the prediction; every formulation is in the aggregate's
-    ``formulations``, PMI from the blind run)."""
+    ``formulations``, PMI from the blind run).
+
+    The files name no machine: ``videos_root`` and any `Path` in ``extra_config`` are recorded
+    relative to ``out_dir`` (`portable_path`); the git commit and the timestamps, which change
+    every run, go to ``provenance.json`` (also in the returned dict), not into ``aggregate.json``."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     if normalization not in NORMALIZATIONS:
@@ -238,11 +245,11 @@ def evaluate(
         "max_new_tokens": max_new_tokens if mode == "generate" else None,
         "bench_sha256": items_sha256(items),
         "n_items": len(items),
-        "videos_root": str(videos_root),
+        "videos_root": portable_path(videos_root, out),
         "n_bootstrap": n_bootstrap,
         "seed": seed,
         "blind_frames": "black frames, same count and size",
-        **(extra_config or {}),
+        **{k: portable_path(v, out) if isinstance(v, Path) else v for k, v in (extra_config or {}).items()},
     }
     _check_config(out, config, resume)
     failed = run_items(
@@ -286,13 +293,18 @@ def evaluate(
     blind_records = read_done(out / BLIND_DIR / ITEMS_FILE) if blind_summary is not None else None
     agg = aggregate(items, records, circular=circular, n_bootstrap=n_bootstrap, seed=seed, blind_records=blind_records)
     agg["baselines"]["blind"] = blind_summary
+    shown_root = (os.path.realpath(videos_root), config["videos_root"])  # a reason names its file as config does
+    failed = [{**f, "reason": f["reason"].replace(*shown_root)} for f in failed]
     agg["skipped"] = [{"line": s.line, "id": s.id, "video": s.video, "reason": s.reason} for s in skipped] + failed
     agg["config"] = config
-    agg["git"] = _git_commit()
-    agg["timestamps"] = {
-        "started": started,
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "seconds_this_session": round(time.perf_counter() - t0, 3),
-    }
     (out / AGGREGATE_FILE).write_text(json.dumps(agg, indent=2, sort_keys=True) + "\n")
-    return agg
+    provenance = {
+        "git": _git_commit(),
+        "timestamps": {
+            "started": started,
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seconds_this_session": round(time.perf_counter() - t0, 3),
+        },
+    }
+    (out / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
+    return {**agg, **provenance}

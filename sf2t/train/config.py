@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from sf2t.common.records import portable_path, resolve_portable
 
 MODES = ("full", "lora")
 SCHEDULES = ("cosine", "constant", "linear")
@@ -185,8 +188,14 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def to_json(self, path: str | os.PathLike | None = None) -> str:
-        text = json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False) + "\n"
+    def to_json(self, path: str | os.PathLike | None = None, relative_to: str | os.PathLike | None = None) -> str:
+        """The config as JSON (written to ``path`` if given). With ``relative_to`` (a run writes its
+        ``train_config.json`` so), every local path is relative to that folder, and `from_file`
+        reads it back relative to the file's folder: the run folder names no machine's folders."""
+        values = self.to_dict()
+        if relative_to is not None:
+            values = map_paths(values, lambda p: portable_path(p, relative_to), lambda m: Path(m).exists())
+        text = json.dumps(values, indent=2, sort_keys=True, allow_nan=False) + "\n"
         if path is not None:
             path = Path(path)
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -228,6 +237,13 @@ class TrainConfig:
             raise ConfigError(f"{path}: cannot parse configuration ({exc})") from None
         if not isinstance(values, dict):
             raise ConfigError(f"{path}: expected a mapping of fields, got {type(values).__name__}")
+        if path.name == CONFIG_NAME:  # a run's own record: its paths are relative to its folder
+            folder = path.parent
+
+            def local_model(model: str) -> bool:
+                return not model.startswith("tiny:") and (folder / model).exists()
+
+            values = map_paths(values, lambda p: resolve_portable(p, folder), local_model)
         return cls.from_dict(values, where=str(path))
 
     from_json = from_file
@@ -253,6 +269,30 @@ class TrainConfig:
             except json.JSONDecodeError:
                 target[leaf] = raw
         return TrainConfig.from_dict(values, where="--set")
+
+
+def map_paths(values: dict[str, Any], fn: Callable[[str], str], local_model: Callable[[str], bool]) -> dict[str, Any]:
+    """A config's fields with every local path passed through ``fn``: ``output_dir``, ``init``,
+    each data and eval_data file and root, and ``model`` where ``local_model`` says it is a folder
+    (not ``tiny:<family>``, not a hub id). Values of the wrong type are left for validation."""
+    out = dict(values)
+    for key in ("output_dir", "init"):
+        if isinstance(out.get(key), str) and out[key]:
+            out[key] = fn(out[key])
+    if isinstance(out.get("model"), str) and out["model"] and local_model(out["model"]):
+        out["model"] = fn(out["model"])
+    for key in ("data", "eval_data"):
+        if not isinstance(out.get(key), list):
+            continue
+        sources = []
+        for src in out[key]:
+            if isinstance(src, str):
+                src = fn(src)
+            elif isinstance(src, dict):
+                src = {**src, **{k: fn(src[k]) for k in ("path", "root") if isinstance(src.get(k), str)}}
+            sources.append(src)
+        out[key] = sources
+    return out
 
 
 def _source(value: Any, where: str) -> DataSource:

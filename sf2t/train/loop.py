@@ -22,8 +22,9 @@ from typing import Any
 import torch
 
 from sf2t.common import seeding
+from sf2t.common.records import portable_path
 from sf2t.train import build, checkpoint, data
-from sf2t.train.config import CONFIG_NAME, ConfigError, TrainConfig
+from sf2t.train.config import CONFIG_NAME, ConfigError, TrainConfig, map_paths
 from sf2t.train.curve import LossCurve, json_rows
 
 #: Fields that may differ between a run and its resumption (they do not change the result).
@@ -51,16 +52,20 @@ class RunResult:
     trainable: dict[str, int] = field(default_factory=dict)
     distributed: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, relative_to: str | Path | None = None) -> dict[str, Any]:
+        """As ``result.json`` records it: folders relative to ``relative_to`` (default the run
+        folder), so a committed run names no machine's folders."""
+        base = self.run_dir if relative_to is None else relative_to
+        local_base = self.base_dir is not None and Path(self.base_dir).exists()  # not a hub id
         return {
-            "run_dir": str(self.run_dir),
-            "model_dir": str(self.model_dir),
-            "base_dir": self.base_dir,
+            "run_dir": portable_path(self.run_dir, base),
+            "model_dir": portable_path(self.model_dir, base),
+            "base_dir": portable_path(self.base_dir, base) if local_base else self.base_dir,
             "steps": self.steps,
             "final_loss": self.final_loss,
             "elapsed_s": self.elapsed_s,
             "samples_per_s": self.samples_per_s,
-            "last_checkpoint": None if self.last_checkpoint is None else str(self.last_checkpoint),
+            "last_checkpoint": self.last_checkpoint and portable_path(self.last_checkpoint, base),
             "resumed_from": self.resumed_from,
             "trainable": self.trainable,
             "distributed": self.distributed,
@@ -121,8 +126,8 @@ def _check_resume(config: TrainConfig, run_dir: Path) -> Path | None:
         return None
     if latest is None:
         return None
-    saved = TrainConfig.from_file(run_dir / CONFIG_NAME).to_dict()
-    now = config.to_dict()
+    saved = map_paths(TrainConfig.from_file(run_dir / CONFIG_NAME).to_dict(), os.path.abspath, os.path.exists)
+    now = map_paths(config.to_dict(), os.path.abspath, os.path.exists)  # relative to the cwd, or absolute
     changed = [k for k in now if k not in RESUME_FREE_FIELDS and now[k] != saved.get(k)]
     if changed:
         details = "; ".join(f"{k}: {saved.get(k)!r} -> {now[k]!r}" for k in changed[:5])
@@ -182,7 +187,7 @@ def train(config: TrainConfig, callback: Callable[[int, dict[str, Any]], None] |
     llm, base_ref = prepare_model(config, run_dir, main)
     if main:  # written only once the model is built: a bad input leaves no run folder behind
         run_dir.mkdir(parents=True, exist_ok=True)
-        config.to_json(run_dir / CONFIG_NAME)
+        config.to_json(run_dir / CONFIG_NAME, relative_to=run_dir)
     accelerator.wait_for_everyone()
     llm.to(accelerator.device)
     llm.model.train()

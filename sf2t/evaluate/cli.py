@@ -22,7 +22,10 @@ def load_model(spec: str, adapter: str | None = None, seed: int = 0):
         if adapter:
             from peft import PeftModel
 
-            llm.model = PeftModel.from_pretrained(llm.model, adapter)
+            from sf2t.models.lora import peft_quietly
+
+            with peft_quietly():
+                llm.model = PeftModel.from_pretrained(llm.model, adapter)
             llm.model.eval()
         return llm
     if not hasattr(models, "load"):

@@ -130,7 +130,7 @@ def run_items(
     pooled (about ``8 * batch_size``) and batched by shape across them; records are written
     when a pool is scored, so a kill loses at most one pool. Returns the problems (items
     whose video could not be decoded): they are not written, so a restart retries them."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # text bars in a kernel too (tqdm.auto wants ipywidgets, else warns)
 
     done = read_done(path)
     todo = [it for it in items if it["id"] not in done]

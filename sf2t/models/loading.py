@@ -85,6 +85,8 @@ def _resolve_family(config, family: str | None, source: str) -> FamilySpec:
 def _attach_adapter(model, adapter: Path, spec: FamilySpec, source: str):
     from peft import PeftModel
 
+    from sf2t.models.lora import peft_quietly
+
     config_file = adapter / "adapter_config.json"
     if not config_file.is_file():
         raise FileNotFoundError(f"{adapter}: not a PEFT adapter folder (no adapter_config.json)")
@@ -100,7 +102,8 @@ def _attach_adapter(model, adapter: Path, spec: FamilySpec, source: str):
             f"{adapter}: adapter was trained on a {base_type!r} model, but {source} is {spec.model_types[0]!r}"
         )
     try:
-        return PeftModel.from_pretrained(model, str(adapter), is_trainable=False)
+        with peft_quietly():
+            return PeftModel.from_pretrained(model, str(adapter), is_trainable=False)
     except (RuntimeError, ValueError, KeyError) as err:
         raise ValueError(f"{adapter}: adapter does not match the base model {source}: {err}") from err
 

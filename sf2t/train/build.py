@@ -123,12 +123,13 @@ def make_trainable(llm, config: TrainConfig):
             param.requires_grad_(config.train_vision or not vision.search(name))
         return llm
     from sf2t.models import VideoLLM
-    from sf2t.models.lora import apply_lora, lora_config
+    from sf2t.models.lora import apply_lora, lora_config, peft_quietly
 
     if config.init is not None and folder_kind(config.init) == "adapter":
         from peft import PeftModel
 
-        model = PeftModel.from_pretrained(llm.model, config.init, is_trainable=True)
+        with peft_quietly():
+            model = PeftModel.from_pretrained(llm.model, config.init, is_trainable=True)
         return VideoLLM(llm.spec, model, llm.processor, device=llm.device)
     try:
         lora = lora_config(

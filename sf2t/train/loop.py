@@ -276,7 +276,7 @@ class _Loop:
         self.last_checkpoint: Path | None = checkpoint.latest_checkpoint(run_dir)
 
     def run(self, loader, start_step, elapsed0, evaluator, callback) -> Path:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # text bars in a kernel too (tqdm.auto wants ipywidgets, else warns)
 
         cfg, acc = self.config, self.accelerator
         batches = iter(loader)

@@ -71,7 +71,7 @@ def render_item_clips(
     returns id -> clip path relative to ``out_dir``."""
     from collections import defaultdict
 
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # text bars in a kernel too (tqdm.auto wants ipywidgets, else warns)
 
     from sf2t.video import probe
     from sf2t.video.transforms import ClipFrames

@@ -2,11 +2,13 @@
 ``quick`` profile, into a temporary results and paper folder (the committed ``paper/`` is never
 touched); then the experiment and report notebooks again, which must reuse every finished stage and
 regenerate the same tables and figures byte for byte. Also what a newcomer runs by hand: a notebook
-from outside the checkout."""
+from outside the checkout, and the README's training example."""
 
 from __future__ import annotations
 
 import re
+import shlex
+import shutil
 import time
 from pathlib import Path
 
@@ -118,3 +120,31 @@ def test_a_notebook_says_so_when_it_finds_no_checkout(tmp_path):
     with pytest.raises(PapermillExecutionError, match="no sf2t checkout"):
         _execute(NOTEBOOKS / "00_video_world.py", tmp_path, cwd=tmp_path, repo_root=str(tmp_path))
 
+
+def test_the_readme_training_example_runs_on_a_fresh_folder(tmp_path, monkeypatch):
+    """The README's training commands as written, run from an empty folder holding only the config,
+    in miniature: fewer videos and samples, a tiny random model instead of the base, two steps."""
+    import yaml
+
+    from sf2t.cli import main
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"^## Training\n.*?```bash\n(.*?)```", readme, flags=re.S | re.M).group(1)
+    commands = [shlex.split(line, comments=True) for line in block.splitlines() if line.strip()]
+    assert [c[:2] for c in commands] == [["sf2t", "synth"], ["sf2t", "tasks"]] + [["sf2t", "train"]] * 3
+    config = yaml.safe_load((ROOT / "configs" / "train" / "sf2t.yaml").read_text())
+    assert config["model"].startswith("results/bases/mini/"), "the example trains on a committed base"
+    assert (ROOT / config["model"] / "config.json").is_file(), f"{config['model']} is not in the repository"
+
+    (tmp_path / "configs" / "train").mkdir(parents=True)
+    shutil.copy(ROOT / "configs" / "train" / "sf2t.yaml", tmp_path / "configs" / "train")
+    monkeypatch.chdir(tmp_path)
+    smaller = {"40": "4", "400": "12"}  # --n of synth and tasks
+    tiny = ["model=tiny:qwen2_vl", "steps=2", "batch_size=2", "checkpoint_every=1", "warmup_steps=0", "progress=false"]
+    for argv in commands:
+        argv = [smaller.get(a, a) if argv[k - 1] == "--n" else a for k, a in enumerate(argv)][1:]
+        if argv[0] == "train":
+            argv += [x for kv in tiny for x in ("--set", kv)]
+        assert main(argv) == 0, argv
+    for run in ("qwen2_vl", "qwen2_vl-r16"):
+        assert (tmp_path / "runs" / "sf2t" / run / "final" / "adapter_config.json").is_file()

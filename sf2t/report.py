@@ -4,15 +4,21 @@ This module imports no model, training or evaluation code (an import-linter cont
 table can only show what a run wrote to ``results/``. Outputs are deterministic — the same
 rows give the same bytes (CSV, Markdown, LaTeX; PDF without a creation date) — so a
 rerun with the same seeds regenerates ``paper/`` byte for byte.
+
+The notebooks make ``paper/``; the ``sf2t report table`` command shows one table of any results
+file (``summary.json``, an evaluation's ``aggregate.json``) on the console or writes it in the
+same three formats, so a run's numbers can be looked at without a notebook.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
 import math
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -177,3 +183,98 @@ def save_figure(fig, stem: str | os.PathLike, dpi: int = 150) -> dict[str, Path]
         fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata=metadata)
         paths[ext] = path
     return paths
+
+
+# --------------------------------------------------------------------------- sf2t report table
+
+
+def _flat(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _tables(data: Any, prefix: str = "", depth: int = 3) -> list[str]:
+    """Dotted keys under which ``data`` holds rows (for the error that asks for ``--rows``)."""
+    if not isinstance(data, dict) or depth == 0:
+        return []
+    found = []
+    for key, value in data.items():
+        if _as_rows(value) is not None:
+            found.append(prefix + key)
+        found += _tables(value, f"{prefix}{key}.", depth - 1)
+    return found
+
+
+def _as_rows(value: Any) -> list[dict[str, Any]] | None:
+    """A list of objects as rows; an object of objects as rows with their names in ``key``."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return [_flat(v) for v in value]
+    if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
+        return [{"key": k, **_flat(v)} for k, v in value.items()]
+    return None
+
+
+def table_rows(data: Any, rows: str | None = None, source: str = "results") -> list[dict[str, Any]]:
+    """The rows of a results file's JSON ``data`` at the dotted key ``rows`` (the whole file when
+    None): a list of objects, or an object of objects (each name in a ``key`` column); nested
+    objects become dotted columns. A `ValueError` says which keys would have been tables."""
+    value = data
+    for part in rows.split(".") if rows else []:
+        if not isinstance(value, dict) or part not in value:
+            raise ValueError(f"{source} has no {rows!r}; tables in it: {', '.join(_tables(data)) or 'none'}")
+        value = value[part]
+    table = _as_rows(value)
+    if table is None:
+        where = f"{rows!r} in {source}" if rows else source
+        hint = ", ".join(_tables(value)) or "none"
+        raise ValueError(f"{where} is not a list of rows; choose one with --rows: {hint}")
+    return table
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="report_command", metavar="ACTION", required=True)
+    table = sub.add_parser(
+        "table",
+        help="show a results file's rows as a table, or write them as OUT.csv, OUT.md and OUT.tex",
+        description="Show a results file's rows as a Markdown table, or write them as CSV, Markdown and LaTeX.",
+    )
+    table.add_argument("results", help="a JSON results file, e.g. results/experiment/mini/summary.json")
+    table.add_argument(
+        "--rows",
+        default=None,
+        help="dotted key of the rows in the file, e.g. main or baselines.blind.categories (default: the whole file)",
+    )
+    table.add_argument("--columns", default=None, help="comma-separated columns to show, in order (default: all)")
+    table.add_argument("--caption", default="", help="caption above the Markdown and LaTeX tables")
+    table.add_argument("--digits", type=int, default=1, help="decimals shown (the CSV keeps full precision)")
+    table.add_argument("--out", default=None, help="write OUT.csv, OUT.md and OUT.tex instead of printing Markdown")
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    try:
+        if args.digits < 0:
+            raise ValueError(f"--digits must be at least 0, got {args.digits}")
+        rows = table_rows(read_json(args.results), args.rows, source=args.results)
+        columns = _columns(rows, None)
+        if args.columns:
+            wanted = [c.strip() for c in args.columns.split(",") if c.strip()]
+            unknown = [c for c in wanted if c not in columns]
+            if unknown:
+                raise ValueError(f"no column(s) {', '.join(unknown)}; columns: {', '.join(columns)}")
+            columns = wanted
+        source = args.results + (f" ({args.rows})" if args.rows else "")
+        if args.out:
+            paths = write_table(rows, args.out, columns, args.caption, source, args.digits)
+            print(f"sf2t report: wrote {', '.join(str(p) for p in paths.values())}")
+        else:
+            print(table_to_markdown(rows, columns, args.caption, source, args.digits), end="")
+    except (OSError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
+        message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        print(f"sf2t report: {message}", file=sys.stderr)
+        return 2
+    return 0

@@ -181,7 +181,12 @@ def test_answers_are_determined_by_the_frames_shown(built, truths):
         idx, ans = it["frames"]["indices"], _answer_text(it)
         t = truth[it["source"].split(":", 1)[1]]
         cat = it["category"]
-        if cat == "Frame Count":
+        if cat == "Frame Count" and it["meta"]["variant"] == "distinct":  # the control: k frames, each twice
+            assert int(ans) == len(set(idx)) and len(idx) == 2 * int(ans) and str(len(idx)) in it["options"]
+            assert all(idx[2 * k] == idx[2 * k + 1] for k in range(int(ans)))
+            boxes = [t["boxes"][i][t["actor"]] for i in sorted(set(idx))]
+            assert all(a != b for a, b in zip(boxes, boxes[1:], strict=False))  # every frame visibly another
+        elif cat == "Frame Count":
             assert int(ans) == len(idx)
         elif cat == "Adjust or Not":
             assert ans.startswith("yes") == (idx == sorted(idx))

@@ -37,11 +37,11 @@ def test_every_shipped_profile_is_valid_and_names_its_files(name):
     assert profile.competence_gate["min_accuracy"]
 
 
-def test_mini_runs_every_family_in_every_setting_and_three_seeds_on_two():
+def test_mini_runs_every_family_in_every_setting_with_the_positive_control_and_three_seeds_on_two():
     profile = load_profile("mini")
     runs = plan_runs(profile)
     for family in profile.families:
-        assert {r.setting for r in runs if r.family == family} == {"base", "sft", "sf2t", "sft_sf2t"}
+        assert {r.setting for r in runs if r.family == family} == {"base", "sft", "sf2t", "sft_sf2t", "control"}
     assert sum(len(profile.seeds_for(f)) >= 3 for f in profile.families) >= 2
     assert all(len(load_profile("full").seeds_for(f)) >= 3 for f in profile.families)
 
@@ -158,7 +158,8 @@ def test_sign_flip_test_and_seed_intervals():
 
 
 def test_gate_names_the_family_and_the_question_kind_that_fall_short():
-    profile = load_profile("quick", {"competence_gate.min_accuracy": {"caption_object": 0.6}})
+    profile = load_profile("quick", {"competence_gate.min_accuracy": {"caption_object": 0.6},
+                                     "competence_gate.metric": "balanced_accuracy"})
     ok = {"caption_object": {"accuracy": 0.9, "balanced_accuracy": 0.9, "chance": 0.25, "n": 10}}
     weak = {"caption_object": {"accuracy": 0.7, "balanced_accuracy": 0.3, "chance": 0.25, "n": 10}}
     verdict = gate(profile, {"qwen2_vl": ok, "llava_onevision": weak})
@@ -169,6 +170,9 @@ def test_gate_names_the_family_and_the_question_kind_that_fall_short():
     plain = load_profile("quick", {"competence_gate.min_accuracy": {"caption_object": 0.6},
                                    "competence_gate.metric": "accuracy"})
     assert gate(plain, {"qwen2_vl": ok, "llava_onevision": weak})["passed"]
+    unsure = {"caption_object": {**ok["caption_object"], "ci95_low": 0.2}}  # accurate enough, CI reaches chance
+    verdict = gate(plain, {"qwen2_vl": unsure})
+    assert not verdict["passed"] and "not above chance 0.25" in gate_message(verdict, plain)
 
 
 @pytest.mark.slow
@@ -198,7 +202,7 @@ def test_summary_pairs_items_and_seeds_and_finds_a_planted_gain(tmp_path):
     profile = load_profile("quick", {"families": ["qwen2_vl"], "seeds": [0, 1, 2], "ablation.family": None})
     items = [{"id": f"q{i}", "level": "scene" if i % 2 else "fragment", "category": "Action" if i % 2 else
               "Frame Count", "answer": "A", "options": ["a", "b", "c", "d"], "video": "v.mp4"} for i in range(40)]
-    planted = {"base": 0.25, "sft": 0.25, "sf2t": 0.75, "sft_sf2t": 0.75}  # share of items answered right
+    planted = {"base": 0.25, "sft": 0.25, "sf2t": 0.75, "sft_sf2t": 0.75, "control": 0.25}  # share answered right
     runs = plan_runs(profile)
     for run in runs:
         right = int(planted[run.setting] * len(items))
@@ -218,6 +222,9 @@ def test_summary_pairs_items_and_seeds_and_finds_a_planted_gain(tmp_path):
     assert gain["diff"] == 0.5 and gain["p_value"] < 0.001 and gain["diff_ci_low"] > 0.3
     no_gain = next(r for r in summary["comparisons"] if (r["a"], r["b"], r["level"]) == ("sft", "base", "all"))
     assert no_gain["diff"] == 0.0 and no_gain["p_value"] == 1.0
+    d = np.array([1.0] * 20 + [0.0] * 20)  # items 10-29 are right after SF²T only
+    assert gain["mde"] == round((1.959964 + 0.841621) * d.std(ddof=1) / np.sqrt(40), 6)  # 80% power, α 0.05
+    assert no_gain["mde"] == 0.0  # identical answers: no spread
     assert summary == summarise(tmp_path, runs, items, profile)  # deterministic
 
 
@@ -259,6 +266,11 @@ def test_the_users_own_videos_and_files_replace_the_synthetic_splits(tmp_path, w
     assert {r["setting"] for r in summary["main"]} == {"base", "sft", "sf2t"}
     leak = json.loads((tmp_path / "results" / "experiment" / "quick" / "leakage.json").read_text())
     assert leak["bench_videos"] == len({it["video"] for it in built.items}) and leak["leaks"] == 0
+    assert len(leak["bench_videos_sha256"]) == leak["bench_videos"]  # the hashes, to recheck from the file alone
+    assert len(leak["training_videos_sha256"]) == leak["training_videos_hashed"]
+    assert not set(leak["bench_videos_sha256"]) & set(leak["training_videos_sha256"])
+    stats = json.loads((tmp_path / "results" / "experiment" / "quick" / "bench_stats.json").read_text())
+    assert len(stats["bench_file_sha256"]) == 64 and "nox -s reproduce" in stats["rebuild"]
     assert any(k.endswith("my_sft.jsonl") for k in leak["records_checked_by_content"])
 
     # a copy of a bench video among the user's training videos, under another name, is refused
@@ -322,3 +334,19 @@ def test_caption_stages_feed_the_base_and_competence_uses_labelled_videos_only(t
         competence(base.model_dir, tmp_path / "base")
     with pytest.raises(ProfileError, match="benchmark-split"):
         caption_stages(tmp_path / "bench", tmp_path / "never")
+
+
+def test_extra_base_seeds_are_trained_and_gated_but_not_fine_tuned(tmp_path):
+    from sf2t.experiment import Paths
+    from sf2t.experiment.bases import base_inputs, base_jobs, base_name
+
+    profile = load_profile("quick", {"base.check_seeds": {"qwen2_vl": [1, 2]}})
+    jobs = base_jobs(profile, Paths.of(tmp_path, profile), {}, False)
+    assert [j[2] for j in jobs] == ["qwen2_vl", "llava_onevision", "qwen2_vl", "qwen2_vl"]
+    assert [j[5] if len(j) > 5 else None for j in jobs] == [None, None, 1, 2]
+    assert base_name("qwen2_vl", 1) == "qwen2_vl-seed1" and base_inputs(profile, "qwen2_vl", 2)["recipe"]["seed"] == 2
+    verdict = gate(profile, {"qwen2_vl": {"caption_object": {"balanced_accuracy": 1.0}},
+                             "qwen2_vl-seed1": {"caption_object": {"balanced_accuracy": 0.0}}})
+    assert not verdict["families"]["qwen2_vl-seed1"]["passed"]
+    with pytest.raises(ProfileError, match="check_seeds"):
+        load_profile("quick", {"base.check_seeds": {"qwen2_vl": ["one"]}})

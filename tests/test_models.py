@@ -349,12 +349,83 @@ def test_adapter_that_does_not_match_the_base_is_refused(tmp_path):
         load(base, adapter=tmp_path)
 
 
+def test_adapter_records_its_base_and_refuses_any_other(tmp_path):
+    """A tiny base of another seed or family takes the adapter's tensors without complaint: the
+    identity saved beside the adapter is what refuses it, naming both bases."""
+    from sf2t.models import attach_adapter
+
+    base = tiny("qwen2_vl", seed=0).save(tmp_path / "base")
+    adapted = apply_lora(tiny("qwen2_vl", seed=0), lora_config(tiny("qwen2_vl", seed=0)))
+    folder = adapted.save(tmp_path / "adapter")
+    marker = json.loads((folder / "sf2t_base.json").read_text())
+    assert marker["origin"] == "tiny:qwen2_vl (seed 0, init fan_in)" and marker["model_type"] == "qwen2_vl"
+    assert load(base, adapter=folder).is_adapter  # the saved base folder, and the same tiny base rebuilt
+    assert load(base, adapter=folder, dtype=torch.bfloat16).is_adapter  # the dtype is not the identity
+    assert attach_adapter(tiny("qwen2_vl", seed=0), folder).is_adapter
+    with pytest.raises(ValueError, match=r"trained on tiny:qwen2_vl \(seed 0.*base given is tiny:qwen2_vl \(seed 1"):
+        attach_adapter(tiny("qwen2_vl", seed=1), folder)
+    with pytest.raises(ValueError, match="adapter was trained on a 'qwen2_vl' model"):
+        attach_adapter(tiny("llava_onevision"), folder)
+
+
+def _truncate(path):
+    path.write_bytes(path.read_bytes()[:100])
+
+
+ADAPTER_DAMAGES = {
+    "missing folder": (lambda f: __import__("shutil").rmtree(f), FileNotFoundError, "no such adapter folder"),
+    "no adapter_config.json": (lambda f: (f / "adapter_config.json").unlink(), FileNotFoundError, "adapter_config"),
+    "non-UTF-8 config": (
+        lambda f: (f / "adapter_config.json").write_bytes(b"{\xff}"),
+        ValueError,
+        r"adapter_config.json: unreadable adapter config",
+    ),
+    "no weights": (
+        lambda f: (f / "adapter_model.safetensors").unlink(),
+        FileNotFoundError,
+        "adapter_model.safetensors is missing",
+    ),
+    "pickle weights only": (
+        lambda f: (f / "adapter_model.safetensors").rename(f / "adapter_model.bin"),
+        ValueError,
+        r"only pickle weights \(adapter_model.bin\)",
+    ),
+    "truncated weights": (
+        lambda f: _truncate(f / "adapter_model.safetensors"),
+        ValueError,
+        r"adapter_model.safetensors: unreadable weights",
+    ),
+    "unreadable identity": (
+        lambda f: (f / "sf2t_base.json").write_text("{"),
+        ValueError,
+        r"sf2t_base.json: unreadable base identity",
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", list(ADAPTER_DAMAGES))
+def test_a_damaged_adapter_folder_is_refused_naming_what_is_wrong(tmp_path, damage):
+    qwen = tiny("qwen2_vl")
+    base = qwen.save(tmp_path / "base")
+    folder = apply_lora(qwen, lora_config(qwen)).save(tmp_path / "adapter")
+    spoil, error, message = ADAPTER_DAMAGES[damage]
+    spoil(folder)
+    with pytest.raises(error, match=message) as info:
+        load(base, adapter=folder)
+    assert str(folder) in str(info.value)
+
+
 def test_tiny_is_deterministic_given_the_seed():
     a, b, c = tiny("qwen2_vl", seed=3), tiny("qwen2_vl", seed=3), tiny("qwen2_vl", seed=4)
     assert a.tokenizer.get_vocab() == b.tokenizer.get_vocab()
     state_a, state_b, state_c = a.model.state_dict(), b.model.state_dict(), c.model.state_dict()
     assert all(torch.equal(state_a[k], state_b[k]) for k in state_a)
     assert not all(torch.equal(state_a[k], state_c[k]) for k in state_a)
+
+
+def test_impossible_tiny_sizes_are_refused_before_building():
+    with pytest.raises(ValueError, match="tiny size num_layers must be an integer >= 1, got 0"):
+        tiny("qwen2_vl", num_layers=0)
 
 
 def test_mini_size_for_experiments():

@@ -53,3 +53,35 @@ def test_symlink_out_of_root_is_refused(tmp_path):
     with pytest.raises(ValueError):
         resolve_under(root, "link.mp4")
     assert resolve_under(root, "sub/v.mp4") == (root / "sub" / "v.mp4").resolve()
+
+
+def test_writers_of_one_file_use_temporary_files_of_their_own(tmp_path):
+    """A second writer finishing while the first is mid-file must not take over the first one's
+    temporary file (both used ``<name>.tmp``); each rename publishes one whole file."""
+    path = tmp_path / "samples.jsonl"
+
+    def first():
+        yield {"a": 1}
+        write_jsonl(path, [{"b": 2}])
+        yield {"a": 2}
+
+    assert write_jsonl(path, first()) == 2
+    assert read_jsonl(path) == [{"a": 1}, {"a": 2}]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["samples.jsonl"]
+
+
+def test_a_failed_write_leaves_no_temporary_file_and_the_old_file_intact(tmp_path):
+    path = tmp_path / "samples.jsonl"
+    write_jsonl(path, [{"old": 1}])
+
+    def broken():
+        yield {"new": 1}
+        raise RuntimeError("generator failed")
+
+    with pytest.raises(RuntimeError):
+        write_jsonl(path, broken())
+    (tmp_path / "outdir").mkdir()
+    with pytest.raises(IsADirectoryError):
+        write_jsonl(tmp_path / "outdir", [{"x": 1}])
+    assert read_jsonl(path) == [{"old": 1}]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["outdir", "samples.jsonl"]

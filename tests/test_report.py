@@ -80,3 +80,67 @@ def test_a_notebook_run_by_hand_writes_to_a_scratch_folder_not_paper(tmp_path):
     scratch = tmp_path / "results" / "scratch" / "01_fragment_tasks"
     assert paper_root(tmp_path, "mini", None, "01_fragment_tasks") == scratch
     assert paper_root(tmp_path, "quick", None, "01_fragment_tasks") == scratch / "quick"
+
+
+# --------------------------------------------------------------------------- sf2t report table
+
+
+@pytest.fixture
+def results_file(tmp_path):
+    import json
+
+    data = {
+        "main": [{"family": "a", "mean": 0.25, "levels": {"scene": 0.5}}, {"family": "b", "mean": 0.3}],
+        "aggregate": {"categories": {"Speed": {"accuracy": 0.4, "n": 10}, "Effect": {"accuracy": 0.2, "n": 5}}},
+        "note": "text",
+    }
+    path = tmp_path / "summary.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_report_table_prints_a_results_files_rows_as_markdown(results_file, capsys):
+    from sf2t.cli import main
+
+    assert main(["report", "table", str(results_file), "--rows", "main", "--digits", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "| family | mean | levels.scene |" in out and "| a | 0.25 | 0.50 |" in out and "| b | 0.30 | – |" in out
+    assert f"Source: {results_file} (main)" in out
+
+
+def test_report_table_writes_three_formats_from_an_object_of_rows(results_file, tmp_path):
+    from sf2t.cli import main
+
+    stem = tmp_path / "tables" / "categories"
+    args = ["report", "table", str(results_file), "--rows", "aggregate.categories", "--columns", "key,accuracy"]
+    assert main([*args, "--out", str(stem), "--caption", "Per category"]) == 0
+    assert stem.with_suffix(".csv").read_text() == "key,accuracy\nSpeed,0.4000\nEffect,0.2000\n"
+    assert "**Per category**" in stem.with_suffix(".md").read_text() and stem.with_suffix(".tex").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "is not a list of rows; choose one with --rows: main, aggregate, aggregate.categories"),
+        (["--rows", "mian"], "has no 'mian'; tables in it: main, aggregate, aggregate.categories"),
+        (["--rows", "note"], "'note' in"),
+        (["--rows", "main", "--columns", "family,median"], "no column(s) median; columns: family, mean, levels.scene"),
+        (["--rows", "main", "--digits", "-1"], "--digits must be at least 0"),
+    ],
+)
+def test_report_table_errors_are_one_line_naming_the_choices(results_file, capsys, args, message):
+    from sf2t.cli import main
+
+    assert main(["report", "table", str(results_file), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sf2t report: ") and message in err and err.count("\n") == 1, err
+
+
+def test_report_table_on_a_missing_or_broken_file_is_one_line(tmp_path, capsys):
+    from sf2t.cli import main
+
+    (tmp_path / "bad.json").write_text("{not json")
+    for name in ("missing.json", "bad.json"):
+        assert main(["report", "table", str(tmp_path / name)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("sf2t report: ") and err.count("\n") == 1, err

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 TABLES = ("experiment_bench_stats", "base_competence", "main_results", "sft_sf2t_comparison",
           "ablation_leave_one_task_out", "finevidbench_stats", "blind_control", "positive_control",
-          "sf2t_task_learning", "video_vs_blind", "scoring_formulations")
+          "sf2t_task_learning", "video_vs_blind", "scoring_formulations", "frame_count_control")
 FIGURES = ("sf2t_per_category", "accuracy_vs_frames", "accuracy_vs_speed", "video_world", "fragment_tasks",
            "finevidbench_overview", "base_training")
 PROFILE_FREE_FIGURES = ("video_world", "fragment_tasks")  # notebooks 00 and 01: the same under every profile

@@ -71,7 +71,7 @@ def test_a_code_change_reruns_a_stage_unless_it_opts_out(tmp_path, monkeypatch):
     run_stage("s", tmp_path / "a", {"a": 1}, _builder(calls), log=lambda m: None)
     run_stage("k", tmp_path / "k", {"a": 1}, _builder(calls), log=lambda m: None, code=False)
     assert len(calls) == 2
-    monkeypatch.setattr(sc, "source_digest", lambda: "edited")
+    monkeypatch.setattr(sc, "source_digest", lambda parts=None: "edited")
     run_stage("s", tmp_path / "a", {"a": 1}, _builder(calls), log=lambda m: None)
     assert len(calls) == 3, "a stage must not reuse outputs made by other code"
     run_stage("k", tmp_path / "k", {"a": 1}, _builder(calls), log=lambda m: None, code=False)
@@ -83,3 +83,18 @@ def test_source_digest_covers_the_package_source():
 
     digest = sc.source_digest()
     assert len(digest) == 64 and digest == sc.source_digest()
+    assert len({digest, sc.source_digest(("world",)), sc.source_digest(("world", "video"))}) == 3
+
+
+def test_a_stage_keyed_by_some_subpackages_reruns_only_when_they_change(tmp_path, monkeypatch):
+    import sf2t.common.stage_cache as sc
+
+    calls, edited = [], set()
+    monkeypatch.setattr(sc, "source_digest", lambda parts=None: "x" + ",".join(sorted(edited & set(parts or {"*"}))))
+    run_stage("w", tmp_path / "w", {"a": 1}, _builder(calls), log=lambda m: None, code=("world", "video"))
+    edited.add("report")
+    run_stage("w", tmp_path / "w", {"a": 1}, _builder(calls), log=lambda m: None, code=("world", "video"))
+    assert len(calls) == 1, "a change elsewhere keeps the stage"
+    edited.add("world")
+    run_stage("w", tmp_path / "w", {"a": 1}, _builder(calls), log=lambda m: None, code=("world", "video"))
+    assert len(calls) == 2, "a change to its own code reruns it"

@@ -444,3 +444,31 @@ def test_cli_generates_and_checks(tmp_path, capsys, world_dir):
     assert "disjoint" in capsys.readouterr().out
     assert cli_main(["synth", "--check-disjoint", str(out), str(out)]) == 1
     assert "overlap" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--n", "0"], "--n: must be a positive integer, got 0"),
+        (["--n", "-3"], "--n: must be a positive integer, got -3"),
+        (["--n", "many"], "--n: must be a positive integer, got 'many'"),
+        (["--size", "7"], "width must be an integer in [16, 2048], got 7"),
+        (["--size", "0"], "--size: must be a positive integer"),
+        (["--size", "33"], "width must be even"),
+        (["--workers", "0"], "--workers: must be a positive integer, got 0"),
+        (["--seed", "5000"], "run seed must be an integer in [0, 1000)"),
+    ],
+)
+def test_cli_refuses_bad_arguments_in_one_line(tmp_path, capsys, args, message):
+    assert cli_main(["synth", "--out", str(tmp_path / "w"), "--no-progress", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sf2t synth: ") and message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "w").exists()
+
+
+def test_cli_without_out_or_into_a_file_is_one_line(tmp_path, capsys):
+    (tmp_path / "afile").write_text("x")
+    assert cli_main(["synth", "--no-progress"]) == 2
+    assert capsys.readouterr().err == "sf2t synth: --out is required (or use --check-disjoint)\n"
+    assert cli_main(["synth", "--out", str(tmp_path / "afile"), "--n", "1", "--no-progress"]) == 2
+    assert capsys.readouterr().err == f"sf2t synth: --out {tmp_path / 'afile'} is a file, not a folder\n"

@@ -588,3 +588,69 @@ def test_text_form_samples_answer_with_the_option_words(tmp_path):
         assert {k: v for k, v in b.items() if k not in ("answer", "answer_form")} == {
             k: v for k, v in a.items() if k != "answer"
         }
+
+
+# --------------------------------------------------------------------------- the command's edges
+
+
+def _one_error_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--n", "0"), ("--n", "-1"), ("--frames-per-clip", "0"), ("--temporal-merge", "0")]
+)
+def test_cli_refuses_impossible_numbers_in_one_line(video_dir, tmp_path, capsys, option, value):
+    args = ["tasks", "--videos", str(video_dir), "--out", str(tmp_path / "a.jsonl"), "--n", "5", option, value]
+    assert cli_main(args) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert line.startswith("sf2t tasks: ") and option in line and "positive integer" in line
+    assert not (tmp_path / "a.jsonl").exists()
+
+
+def test_cli_refuses_a_folder_as_out_and_leaves_nothing_behind(video_dir, tmp_path, capsys):
+    (tmp_path / "outdir").mkdir()
+    (tmp_path / "afile").write_text("x")
+    for out, message in ((tmp_path / "outdir", "is a folder"), (tmp_path / "afile" / "a.jsonl", "is a file")):
+        assert cli_main(["tasks", "--videos", str(video_dir), "--out", str(out), "--n", "5", "--no-progress"]) == 2
+        assert message in _one_error_line(capsys.readouterr().err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "outdir"]
+    assert not any((tmp_path / "outdir").iterdir())
+
+
+def test_cli_creates_a_missing_output_folder(video_dir, tmp_path):
+    out = tmp_path / "data" / "sf2t" / "samples.jsonl"  # configs/train/sf2t.yaml's command on a fresh clone
+    args = ["tasks", "--videos", str(video_dir), "--out", str(out), "--n", "5", "--mix", "disorder=1", "--no-progress"]
+    assert cli_main(args) == 0
+    assert len(read_jsonl(out)) == 5
+
+
+def test_a_second_writer_into_the_same_file_is_refused(video_dir, tmp_path, capsys):
+    from sf2t.common.locks import exclusive_output
+
+    out = tmp_path / "samples.jsonl"
+    out.write_text("the first run's file\n")
+    with exclusive_output(out):  # another `sf2t tasks` is writing it
+        assert cli_main(["tasks", "--videos", str(video_dir), "--out", str(out), "--n", "5", "--no-progress"]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert line.startswith("sf2t tasks: ") and "being written by another process" in line and str(out) in line
+    assert out.read_text() == "the first run's file\n"
+    args = ["tasks", "--videos", str(video_dir), "--out", str(out), "--n", "5", "--mix", "disorder=1", "--no-progress"]
+    assert cli_main(args) == 0, "the lock is released with the first run"
+
+
+def test_links_that_lead_nowhere_and_folders_named_like_videos_are_reported(video_dir, tmp_path):
+    shutil.copy(video_dir / "v0.mp4", tmp_path / "v0.mp4")
+    (tmp_path / "loop.mp4").symlink_to("loop.mp4")
+    (tmp_path / "dangling.mp4").symlink_to("gone.mp4")
+    (tmp_path / "folder.mp4").mkdir()
+    (tmp_path / "link.mp4").symlink_to("v0.mp4")  # a good link is a video
+    records, summary = generate_samples(tmp_path, n=10, seed=0, mixture=Mixture.from_spec("disorder=1"))
+    assert summary.videos == 5 and summary.readable == 2 and records
+    assert dict(summary.unreadable) == {
+        "dangling.mp4": "is a broken symbolic link (its target gone.mp4 does not exist)",
+        "folder.mp4": "is a directory, not a video file",
+        "loop.mp4": "is a symbolic link loop",
+    }

@@ -227,6 +227,23 @@ def test_malformed_line_and_missing_video_are_named_before_training(dataset, tmp
     assert not (tmp_path / "run2").exists()
 
 
+def test_frame_indices_beyond_a_video_are_named_before_the_run_folder_exists(dataset, tmp_path):
+    """Each video is probed once; an index past its end (or a paste source's) fails up front."""
+    record = dataset["records"][0]
+    too_far = dict(record, id="too-far", frames={"indices": [0, 40], "transform": None})
+    paste = {"kind": "paste", "source": {"video": record["video"], "index": 99}, "frames": [0], "at": [0, 0]}
+    paste_far = dict(record, id="paste-far", frames={"indices": [0, 1], "transform": paste})
+    write_jsonl(tmp_path / "far.jsonl", [record, too_far, paste_far])
+    data = [{"path": str(tmp_path / "far.jsonl"), "root": str(dataset["videos"])}]
+    with pytest.raises(DataError) as info:
+        train(make_config(dataset, tmp_path / "run", data=data))
+    message = str(info.value)
+    video = record["video"]
+    assert f"far.jsonl: record 'too-far': frame 40 is beyond video '{video}', which has 16 frames" in message
+    assert f"far.jsonl: record 'paste-far': frame 99 is beyond video '{video}'" in message
+    assert not (tmp_path / "run").exists()
+
+
 @pytest.fixture(scope="module")
 def other_family_folder(tmp_path_factory):
     from sf2t.models import tiny
@@ -250,7 +267,7 @@ def test_bad_model_or_checkpoint_fails_before_training(dataset, tmp_path, other_
         train(make_config(dataset, tmp_path / "d", data=[]))
     with pytest.raises(CheckpointMismatch, match="model folder not found"):
         train(make_config(dataset, tmp_path / "e", model=str(tmp_path / "no" / "model")))
-    with pytest.raises(CheckpointMismatch, match="unknown tiny size"):
+    with pytest.raises(ConfigError, match="unknown tiny size"):  # caught by TrainConfig.validate
         train(make_config(dataset, tmp_path / "f", model_size={"depth": 3}))
     assert not any((tmp_path / name).exists() for name in "abcdef")
 
@@ -426,6 +443,65 @@ def test_cli_trains_with_overrides_and_reports_bad_configs(dataset, tmp_path, ca
     assert "trained 2 steps" in capsys.readouterr().out
     assert main(["train", "--config", str(path), "--set", "model=tiny:nope", "--output-dir", str(tmp_path / "x")]) == 2
     assert "unknown family 'nope'" in capsys.readouterr().err
+
+
+BAD_SETTINGS = {
+    "lora_targets=(": "lora_targets: '(' is not a valid regular expression",
+    "lora_targets=[]": "lora_targets must be null, a regex string or a non-empty list",
+    'lora_targets=["q proj"]': "lora_targets: not module names",
+    'lora_targets=["nothing_matches"]': "match no module of the qwen2_vl model",
+    "model_size.num_layers=0": "model_size: tiny size num_layers must be an integer >= 1, got 0",
+    "batch_size=0": "batch_size must be an integer >= 1, got 0",
+    "steps=-1": "steps must be an integer >= 1, got -1",
+    "cpu=yes": "cpu must be true or false",
+    'data=[{"path": 5}]': "data[0]: 'path' must be a non-empty string",
+}
+
+
+@pytest.mark.parametrize("setting", list(BAD_SETTINGS))
+def test_cli_reports_a_bad_setting_in_one_line_and_leaves_no_run_folder(dataset, tmp_path, capsys, setting):
+    from sf2t.cli import main
+
+    path = tmp_path / "cfg.json"
+    make_config(dataset, tmp_path / "run").to_json(path)
+    assert main(["train", "--config", str(path), "--set", setting]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sf2t train: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert BAD_SETTINGS[setting] in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_cli_refuses_an_output_dir_that_is_a_file_and_an_unreadable_config(dataset, tmp_path, capsys):
+    from sf2t.cli import main
+
+    path = tmp_path / "cfg.json"
+    make_config(dataset, tmp_path / "run").to_json(path)
+    (tmp_path / "taken").write_text("a file")
+    assert main(["train", "--config", str(path), "--output-dir", str(tmp_path / "taken")]) == 2
+    assert "output_dir " + str(tmp_path / "taken") + " is a file, not a folder" in capsys.readouterr().err
+    (tmp_path / "latin1.yaml").write_bytes(b"steps: 3 # caf\xe9\n")
+    assert main(["train", "--config", str(tmp_path / "latin1.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"sf2t train: {tmp_path / 'latin1.yaml'}: cannot parse configuration")
+    assert err.count("\n") == 1
+
+
+def test_an_adapter_loads_only_on_the_base_it_was_trained_on(dataset, tmp_path):
+    """The adapter records its base; another random base (another seed) or family is refused by
+    `load`, by evaluation's ``tiny:`` path, and as the ``init`` of another run."""
+    from sf2t.evaluate.cli import load_model
+    from sf2t.models import load
+
+    result = train(make_config(dataset, tmp_path / "run", steps=1))
+    assert load(result.base_dir, adapter=result.model_dir).is_adapter
+    assert load_model(f"tiny:{FAMILY}", adapter=str(result.model_dir), seed=0).is_adapter
+    with pytest.raises(ValueError, match=r"trained on tiny:qwen2_vl \(seed 0.*base given is tiny:qwen2_vl \(seed 1"):
+        load_model(f"tiny:{FAMILY}", adapter=str(result.model_dir), seed=1)
+    with pytest.raises(ValueError, match="adapter was trained on a 'qwen2_vl' model"):
+        load_model("tiny:llava_onevision", adapter=str(result.model_dir))
+    with pytest.raises(CheckpointMismatch, match="weights differ"):
+        train(make_config(dataset, tmp_path / "again", steps=1, seed=1, init=str(result.model_dir)))
+    assert not (tmp_path / "again").exists()
 
 
 def test_rng_state_round_trip_and_seeded_context():

@@ -8,13 +8,18 @@ difference 0), so the tolerance below is zero.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from sf2t.video import (
+    MAX_DECODED_BYTES,
+    MAX_FRAME_PIXELS,
     VideoError,
+    _decord_available,
+    decode,
     load_clip,
     probe,
     read_frames,
@@ -175,3 +180,69 @@ def test_a_directory_is_not_a_video(tmp_path):
     for backend in BACKENDS:
         with pytest.raises(VideoError, match="directory"):
             read_frames(tmp_path, [0], backend=backend)
+
+
+def test_symlink_loops_and_dangling_links_say_what_they_are(tmp_path):
+    (tmp_path / "loop.mp4").symlink_to("loop.mp4")
+    (tmp_path / "dangling.mp4").symlink_to("nowhere.mp4")
+    with pytest.raises(VideoError, match=r"loop\.mp4: is a symbolic link loop"):
+        read_frames(tmp_path / "loop.mp4", [0])
+    with pytest.raises(VideoError, match=r"dangling\.mp4: is a broken symbolic link \(its target nowhere\.mp4"):
+        probe(tmp_path / "dangling.mp4")
+
+
+# --------------------------------------------------------------------------- limits and requests
+
+
+def test_the_default_limits_refuse_an_8k_frame_and_admit_4k():
+    assert 3840 * 2160 <= MAX_FRAME_PIXELS < 8192 * 8192
+    assert 32 * 1920 * 1080 * 3 <= MAX_DECODED_BYTES <= 2**31
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_frames_over_the_pixel_limit_are_refused_before_decoding(world_dir, backend, monkeypatch):
+    path = world_dir / load_truth(world_dir)[0]["video"]  # 64x64
+    for decoder in ("_decord_reader", "_read_pyav"):
+        monkeypatch.setattr(decode, decoder, lambda *a, **k: pytest.fail("decoded despite the limit"))
+    with pytest.raises(VideoError) as err:
+        read_frames(path, [0, 1], backend=backend, max_frame_pixels=64 * 64 - 1)
+    assert err.value.path == str(path)
+    assert "64x64 (4,096 pixels)" in err.value.reason and "limit of 4,095 pixels" in err.value.reason
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_output_over_the_byte_limit_is_refused_and_none_lifts_it(world_dir, backend):
+    path = world_dir / load_truth(world_dir)[0]["video"]
+    one_frame = 64 * 64 * 3
+    with pytest.raises(VideoError, match=r"3 frames of 64x64 .* over the limit .*MAX_DECODED_BYTES"):
+        read_frames(path, [0, 1, 2], backend=backend, max_bytes=2 * one_frame)
+    with pytest.raises(VideoError, match="over the limit"):
+        load_clip(path, n=3, backend=backend, max_bytes=2 * one_frame)
+    assert read_frames(path, [0, 1], backend=backend, max_bytes=2 * one_frame).shape == (2, 64, 64, 3)
+    assert read_frames(path, [0, 1, 2], backend=backend, max_frame_pixels=None, max_bytes=None).shape[0] == 3
+
+
+@pytest.mark.parametrize(
+    ("indices", "shown"),
+    [([0.7], "0.7"), ([1, 2.5], "2.5"), ([float("nan")], "nan"), ([True], "True"), (["1"], "'1'"), ([None], "None")],
+)
+def test_non_integer_frame_indices_are_refused_not_truncated(world_dir, indices, shown):
+    path = world_dir / load_truth(world_dir)[0]["video"]
+    with pytest.raises(VideoError, match=rf"frame indices must be integers, got {re.escape(shown)}$"):
+        read_frames(path, indices)
+
+
+def test_whole_numbers_are_indices_and_huge_ones_are_out_of_range(world_dir):
+    path = world_dir / load_truth(world_dir)[0]["video"]
+    assert np.array_equal(read_frames(path, [2.0, 3]), read_frames(path, [2, 3]))
+    with pytest.raises(VideoError, match=r"frame index 10{30} is out of range"):
+        read_frames(path, [10**30])
+
+
+@pytest.mark.skipif(not _decord_available(), reason="decord is not installed")
+def test_decord_messages_stay_off_the_console_and_join_our_error(broken_files, capfd):
+    with pytest.raises(VideoError) as err:
+        read_frames(broken_files["text"], [0], backend="decord")
+    captured = capfd.readouterr()
+    assert captured.err == "" and captured.out == ""
+    assert "decord cannot open it as a video" in err.value.reason and "Invalid data" in err.value.reason

@@ -8,17 +8,29 @@ import argparse
 from pathlib import Path
 
 from sf2t.bench import bench_stats, format_rows, load_bench, validate
+from sf2t.common.cli_args import fail, positive_int
 from sf2t.report import write_table
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="bench_command", metavar="ACTION", required=True)
-    b = sub.add_parser("build", help="build FineVidBench-mini from a synthetic world's bench split")
-    b.add_argument("--world", required=True, help="folder written by `sf2t synth` (bench split)")
-    b.add_argument("--out", required=True)
-    b.add_argument("--n-videos", type=int, default=120)
-    b.add_argument("--questions-per-video", type=int, default=25)
-    b.add_argument("--seed", type=int, default=0)
+    b = sub.add_parser(
+        "build",
+        help="build FineVidBench-mini from a synthetic world's bench split",
+        description="Build FineVidBench-mini from a synthetic world's bench split.",
+    )
+    b.add_argument("--world", required=True, help="folder written by `sf2t synth --split bench`")
+    b.add_argument(
+        "--out", required=True, help="output folder: finevidbench_mini.jsonl, videos/, stats (CSV, MD, TeX), build.json"
+    )
+    b.add_argument(
+        "--n-videos",
+        type=positive_int,
+        default=None,
+        help="use the first N videos of the world, by id (default: all of them)",
+    )
+    b.add_argument("--questions-per-video", type=positive_int, default=25, help="questions asked of each video")
+    b.add_argument("--seed", type=int, default=0, help="seed of the question draws: same seed, same file")
     for name, helptext in (("stats", "print the statistics table"), ("validate", "report every problem")):
         s = sub.add_parser(name, help=helptext)
         s.add_argument("bench", help="bench JSONL file")
@@ -39,7 +51,10 @@ def run_cli(args: argparse.Namespace) -> int:
     if args.bench_command == "build":
         from sf2t.bench.build import build_mini
 
-        res = build_mini(args.world, args.out, args.n_videos, args.questions_per_video, args.seed)
+        try:
+            res = build_mini(args.world, args.out, args.n_videos, args.questions_per_video, args.seed)
+        except (ValueError, OSError) as exc:  # too few videos, not a bench world, a malformed index
+            return fail("bench build", exc)
         print(f"wrote {len(res.items)} questions on {res.stats[-1]['videos']} videos to {res.path}")
         print(format_rows(res.stats))
         return 0

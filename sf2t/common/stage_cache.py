@@ -44,21 +44,25 @@ def _hash_path(path: Path, h) -> None:
 
 
 @functools.cache
-def source_digest() -> str:
-    """SHA-256 of every ``.py`` file of the installed sf2t package (relative path and bytes)."""
+def source_digest(parts: tuple[str, ...] | None = None) -> str:
+    """SHA-256 of the ``.py`` files (relative path and bytes) of the installed sf2t package, or only
+    of its subpackages named in ``parts`` (e.g. ``("world", "video", "common")``)."""
     root = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
+    paths = root.rglob("*.py") if parts is None else (p for part in parts for p in (root / part).rglob("*.py"))
+    for path in sorted(paths):
         h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 
 
-def fingerprint(inputs: dict[str, Any], code: bool = True) -> str:
+def fingerprint(inputs: dict[str, Any], code: bool | tuple[str, ...] = True) -> str:
     """SHA-256 of the inputs: plain values as canonical JSON; `Path` values by the content
     of the file or folder they name (so a changed video or checkpoint changes the print).
 
-    ``code`` adds `source_digest`; a stage whose outputs are kept across code changes on
-    purpose (a committed base checkpoint, retrained only when asked) passes ``code=False``.
+    ``code`` adds `source_digest`: of the whole package (True), or only of the subpackages a stage
+    runs (a tuple of names: a world is regenerated when the world's code changes, not when the
+    report's does); a stage whose outputs are kept across code changes on purpose (a committed
+    base checkpoint, retrained only when asked) passes ``code=False``.
     """
     h = hashlib.sha256()
 
@@ -73,7 +77,8 @@ def fingerprint(inputs: dict[str, Any], code: bool = True) -> str:
             return [walk(v) for v in value]
         return value
 
-    record = {"inputs": walk(inputs), "sf2t": __version__, "code": source_digest() if code else None}
+    digest = None if code is False else source_digest(None if code is True else tuple(code))
+    record = {"inputs": walk(inputs), "sf2t": __version__, "code": digest}
     h.update(json.dumps(record, sort_keys=True, default=str).encode())
     return h.hexdigest()
 
@@ -95,7 +100,7 @@ def run_stage(
     build: Callable[[Path], dict[str, Any]],
     force: bool = False,
     log: Callable[[str], None] = print,
-    code: bool = True,
+    code: bool | tuple[str, ...] = True,
 ) -> dict[str, Any]:
     """Run ``build(out_dir) -> outputs`` unless a finished run with the same inputs exists.
 

@@ -20,12 +20,7 @@ def load_model(spec: str, adapter: str | None = None, seed: int = 0):
     if spec.startswith("tiny:"):
         llm = models.tiny(spec.split(":", 1)[1], seed=seed)
         if adapter:
-            from peft import PeftModel
-
-            from sf2t.models.lora import peft_quietly
-
-            with peft_quietly():
-                llm.model = PeftModel.from_pretrained(llm.model, adapter)
+            llm = models.attach_adapter(llm, adapter)  # refuses an adapter trained on another base
             llm.model.eval()
         return llm
     if not hasattr(models, "load"):

@@ -73,28 +73,44 @@ def caption_stages(
     return stages
 
 
-def base_inputs(profile: Profile, family: str) -> dict[str, Any]:
-    """What a base depends on: its recipe and the world it learns (not the code, not fine-tuning)."""
+def base_inputs(profile: Profile, family: str, seed: int | None = None) -> dict[str, Any]:
+    """What a base depends on: its recipe (``seed`` replaces the recipe's seed: another base of the
+    same recipe) and the world it learns (not the code, not fine-tuning)."""
+    recipe = profile.base_recipe(family)
+    if seed is not None:
+        recipe["seed"] = seed
     return {
         "family": family,
-        "recipe": profile.base_recipe(family),
+        "recipe": recipe,
         "world": profile.world,
         "world_seed": profile.world_seed,
         "videos": {k: profile.videos[k] for k in ("base", "heldout")},
     }
 
 
+def base_name(family: str, seed: int | None = None) -> str:
+    """The folder and report name of a base: ``family``, or ``family-seedN`` for an extra base seed."""
+    return family if seed is None else f"{family}-seed{seed}"
+
+
 def stage_base(
-    profile: Profile, paths: Paths, family: str, worlds: dict[str, str], log=print, from_scratch: bool = False
+    profile: Profile,
+    paths: Paths,
+    family: str,
+    worlds: dict[str, str],
+    log=print,
+    from_scratch: bool = False,
+    seed: int | None = None,
 ) -> dict[str, Any]:
     """Train the base of ``family`` (or take the recipe's ``model``, a given checkpoint, as it is).
 
     The base lives in ``paths.bases`` (committed for the mini profile) and is keyed by its recipe
     and the world's definition, not by the code: a base costs tens of minutes on a CPU, so code
-    changes reuse it and ``from_scratch`` retrains it. Returns ``model_dir`` and the ``captions``
-    files it was trained on.
+    changes reuse it and ``from_scratch`` retrains it. ``seed`` trains another base of the same
+    recipe (``base.check_seeds``: the competence gate holds for more than one base seed). Returns
+    ``model_dir`` and the ``captions`` files it was trained on.
     """
-    inputs = base_inputs(profile, family)
+    inputs = base_inputs(profile, family, seed)
     recipe = inputs["recipe"]
     if "model" in recipe:  # a pretrained checkpoint (paper scale): nothing to train
         return {"model_dir": recipe["model"], "captions": []}
@@ -118,10 +134,10 @@ def stage_base(
             "steps": sum(x.steps for x in result.runs),
         }
 
-    out = paths.bases / family
+    out = paths.bases / base_name(family, seed)
     if profile.bases and profile.bases != profile.name:
         check_borrowed_base(profile, out, inputs, from_scratch)
-    done = run_stage(f"base {family}", out, inputs, build, force=from_scratch, log=log, code=False)
+    done = run_stage(f"base {base_name(family, seed)}", out, inputs, build, force=from_scratch, log=log, code=False)
     return {
         **done,
         "model_dir": str(out / done["model_dir"]),
@@ -130,7 +146,7 @@ def stage_base(
 
 
 def stage_competence(
-    profile: Profile, paths: Paths, family: str, model_dir: str, worlds: dict[str, str], log=print
+    profile: Profile, paths: Paths, family: str, model_dir: str, worlds: dict[str, str], log=print, name: str = ""
 ) -> dict[str, Any]:
     """How well the base of ``family`` knows the world: coarse caption questions about held-out
     videos, scored as the experiment scores (``evaluation.mode``), measured afresh whenever the
@@ -150,12 +166,17 @@ def stage_competence(
     def build(out: Path) -> dict[str, Any]:
         return {"competence": competence(model_dir, worlds["heldout"], **measure)}
 
-    out = paths.cache / "competence" / family
-    return run_stage(f"competence {family}", out, inputs, build, log=log)["competence"]
+    name = name or family
+    return run_stage(f"competence {name}", paths.cache / "competence" / name, inputs, build, log=log)["competence"]
 
 
 def base_job(
-    profile_values: dict[str, Any], paths: Paths, family: str, worlds: dict[str, str], from_scratch: bool
+    profile_values: dict[str, Any],
+    paths: Paths,
+    family: str,
+    worlds: dict[str, str],
+    from_scratch: bool,
+    seed: int | None = None,
 ) -> dict[str, Any]:
     """`stage_base` then `stage_competence`, as a plain function of plain values, for a worker process."""
     import torch
@@ -164,8 +185,21 @@ def base_job(
 
     profile = Profile(**profile_values)
     torch.set_num_threads(profile.torch_threads)
-    base = stage_base(profile, paths, family, worlds, quiet, from_scratch=from_scratch)
-    return {**base, "competence": stage_competence(profile, paths, family, base["model_dir"], worlds, quiet)}
+    base = stage_base(profile, paths, family, worlds, quiet, from_scratch=from_scratch, seed=seed)
+    name = base_name(family, seed)
+    competence = stage_competence(profile, paths, family, base["model_dir"], worlds, quiet, name=name)
+    return {**base, "name": name, "competence": competence}
+
+
+def base_jobs(profile: Profile, paths: Paths, worlds: dict[str, str], from_scratch: bool) -> list[tuple]:
+    """Every base to train and measure: one per family (the one the runs fine-tune), then the extra
+    base seeds of ``base.check_seeds`` (``{family: [seed, ...]}``), measured for the gate only."""
+    values = {k: v for k, v in profile.to_dict().items() if k != "source"}
+    jobs = [(values, paths, f, worlds, from_scratch) for f in profile.families]
+    for family, seeds in sorted(profile.base.get("check_seeds", {}).items()):
+        if family in profile.families:
+            jobs += [(values, paths, family, worlds, from_scratch, int(s)) for s in seeds]
+    return jobs
 
 
 def check_borrowed_base(profile: Profile, out: Path, inputs: dict[str, Any], from_scratch: bool) -> None:
@@ -186,21 +220,32 @@ def check_borrowed_base(profile: Profile, out: Path, inputs: dict[str, Any], fro
         )
 
 
-def gate(profile: Profile, competence: dict[str, dict[str, dict[str, float]]]) -> dict[str, Any]:
-    """Compare each base's competence (the gate's ``metric``) with the profile's thresholds."""
-    mins = profile.competence_gate["min_accuracy"]
+def gate_metric(profile: Profile, kind: str) -> str:
+    """The competence measure the gate reads for ``kind``: ``competence_gate.metric``, one name for
+    every kind or a map from kind to name (``accuracy`` or ``balanced_accuracy``)."""
     metric = profile.competence_gate.get("metric", "balanced_accuracy")
+    return metric.get(kind, "balanced_accuracy") if isinstance(metric, dict) else metric
+
+
+def gate(profile: Profile, competence: dict[str, dict[str, dict[str, float]]]) -> dict[str, Any]:
+    """Compare each base's competence with the profile's thresholds: the gate's metric must reach
+    ``min_accuracy`` and, when the competence has a confidence interval, its lower bound must lie
+    above chance (``ci_above_chance``, default true)."""
+    mins = profile.competence_gate["min_accuracy"]
+    ci_needed = profile.competence_gate.get("ci_above_chance", True)
     verdicts = {}
     for family, comp in competence.items():
         short = {}
         for kind, need in mins.items():
-            value = comp.get(kind, {}).get(metric)
-            if value is None or value < need:
-                short[kind] = {metric: value, "required": need, "chance": comp.get(kind, {}).get("chance")}
+            metric, c = gate_metric(profile, kind), comp.get(kind, {})
+            value, low, chance = c.get(metric), c.get("ci95_low"), c.get("chance")
+            if value is None or value < need or (ci_needed and low is not None and low <= chance):
+                short[kind] = {"metric": metric, "value": value, "required": need, "ci95_low": low, "chance": chance}
         verdicts[family] = {"passed": not short, "short": short, "competence": comp}
     return {
         "min_accuracy": mins,
-        "metric": metric,
+        "metric": {kind: gate_metric(profile, kind) for kind in mins},
+        "ci_above_chance": ci_needed,
         "on_fail": profile.competence_gate["on_fail"],
         "families": verdicts,
         "passed": all(v["passed"] for v in verdicts.values()),
@@ -208,12 +253,16 @@ def gate(profile: Profile, competence: dict[str, dict[str, dict[str, float]]]) -
 
 
 def gate_message(verdict: dict[str, Any], profile: Profile) -> str:
-    metric = verdict["metric"]
     lines = [f"base model(s) below the competence gate of profile {profile.name!r} ({profile.source}):"]
     for family, v in verdict["families"].items():
         for kind, s in v["short"].items():
-            acc = "missing" if s[metric] is None else f"{s[metric]:.3f}"
-            lines.append(f"  {family}: {kind} {metric} {acc} < required {s['required']} (chance {s['chance']})")
+            head = f"  {family}: {kind} {s['metric']}"
+            if s["value"] is None or s["value"] < s["required"]:
+                acc = "missing" if s["value"] is None else f"{s['value']:.3f}"
+                lines.append(f"{head} {acc} < required {s['required']} (chance {s['chance']})")
+            else:
+                low, chance = s["ci95_low"], s["chance"]
+                lines.append(f"{head} {s['value']:.3f} but its 95% CI starts at {low:.3f}, not above chance {chance}")
     lines.append(
         "A base that does not know the world makes every table meaningless. Improve the base recipe "
         "(`base` block of the profile: model size, steps, lr, curriculum) or the world's difficulty."

@@ -9,6 +9,7 @@ from typing import Any
 from sf2t.common.stage_cache import run_stage
 from sf2t.experiment.paths import Paths
 from sf2t.experiment.profiles import Profile
+from sf2t.experiment.worlds import WORLD_CODE
 
 
 def stage_bench(profile: Profile, paths: Paths, worlds: dict[str, str], log=print) -> dict[str, Any]:
@@ -45,7 +46,7 @@ def stage_bench(profile: Profile, paths: Paths, worlds: dict[str, str], log=prin
         )
         return {"path": str(built.path), "root": str(Path(built.path).parent), "n_items": len(built.items)}
 
-    return run_stage("bench", paths.cache / "bench", inputs, build, log=log)
+    return run_stage("bench", paths.cache / "bench", inputs, build, log=log, code=("bench", *WORLD_CODE))
 
 
 def eval_items(profile: Profile, items: list[dict[str, Any]]) -> list[dict[str, Any]]:

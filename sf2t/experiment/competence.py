@@ -102,13 +102,25 @@ def competence(
     return {kind: summarise_outcomes(rows) for kind, rows in sorted(by_kind.items())}
 
 
+def wilson_low(k: int, n: int, z: float = 1.959964) -> float:
+    """The lower bound of the Wilson 95% interval of a proportion ``k / n``."""
+    if n == 0:
+        return 0.0
+    p = k / n
+    centre = p + z * z / (2 * n)
+    spread = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return float((centre - spread) / (1 + z * z / n))
+
+
 def summarise_outcomes(rows: Sequence[tuple[str, bool, int]]) -> dict[str, Any]:
     """``rows`` of (answer class, correct, number of options) -> the competence numbers."""
     by_class: dict[str, list[bool]] = defaultdict(list)
     for cls, right, _ in rows:
         by_class[cls].append(right)
+    n, k = len(rows), sum(bool(r) for _, r, _ in rows)
     return {
         "accuracy": round(float(np.mean([r for _, r, _ in rows])), 6),
+        "ci95_low": round(wilson_low(k, n), 6),
         "balanced_accuracy": round(float(np.mean([np.mean(v) for v in by_class.values()])), 6),
         "chance": round(float(np.mean([1 / m for _, _, m in rows])), 6),
         "majority_share": round(max(len(v) for v in by_class.values()) / len(rows), 6),

@@ -87,3 +87,38 @@ def formulation_rows(results: Path, runs: Sequence[Run]) -> list[dict[str, Any]]
                 row[name] = round(float(np.mean(values)), 6) if values else None
             rows.append(row)
     return rows
+
+
+def frame_count_rows(results: Path, runs: Sequence[Run], items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Frame Count by variant, with the video and blind, mean over seeds per family and setting:
+    ``count`` ("how many frames are shown?", answerable from the input's length alone) against its
+    control ``distinct`` ("how many different frames?", each of k frames shown twice: a model that
+    counts inputs answers 2k)."""
+    variant = {it["id"]: (it.get("meta") or {}).get("variant") for it in items if it["category"] == "Frame Count"}
+    groups: dict[tuple[str, str], list[tuple[dict, dict]]] = {}
+    for run in runs:
+        stem = run_file(results, run)
+        video = {r["id"]: r for r in read_items(stem.with_suffix(".items.jsonl.gz"))}
+        blind_path = stem.with_suffix(".blind.jsonl.gz")
+        blind = {r["id"]: r for r in read_items(blind_path)} if blind_path.is_file() else {}
+        groups.setdefault((run.family, run.arm), []).append((video, blind))
+    rows = []
+    for (family, arm), seeds in groups.items():
+        for kind in ("count", "distinct"):
+            ids = [i for i, v in variant.items() if v == kind]
+            if not ids:
+                continue
+            acc = [np.mean([float(video[i]["correct"]) for i in ids]) for video, _ in seeds]
+            blind = [np.mean([float(b[i]["correct"]) for i in ids]) for _, b in seeds if b]
+            rows.append(
+                {
+                    "family": family,
+                    "setting": arm,
+                    "variant": kind,
+                    "n_items": len(ids),
+                    "n_seeds": len(seeds),
+                    "video": round(float(np.mean(acc)), 6),
+                    "blind": round(float(np.mean(blind)), 6) if blind else None,
+                }
+            )
+    return rows

@@ -58,7 +58,7 @@ def check_no_leakage(training_data: Sequence[tuple[str | Path, str | Path]], ben
     return {"records_checked": checked, "bench_videos": len(bench_ids), "leaks": 0}
 
 
-def _file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -78,7 +78,7 @@ def check_no_shared_videos(
     """
     bench_hashes: dict[str, str] = {}
     for video in bench_videos:
-        bench_hashes.setdefault(_file_sha256(Path(video)), str(video))
+        bench_hashes.setdefault(file_sha256(Path(video)), str(video))
     hashed: dict[Path, str] = {}
     problems: list[str] = []
     checked: dict[str, int] = {}
@@ -87,7 +87,7 @@ def check_no_shared_videos(
         for rec in records:
             video = resolve_under(root, rec["video"])
             if video not in hashed:
-                hashed[video] = _file_sha256(video)
+                hashed[video] = file_sha256(video)
             twin = bench_hashes.get(hashed[video])
             if twin is not None:
                 problems.append(
@@ -96,7 +96,14 @@ def check_no_shared_videos(
         checked[str(path)] = len(records)
     if problems:
         raise LeakageError(f"{len(problems)} benchmark leak(s) into training data:\n  " + "\n  ".join(problems[:20]))
-    return {"records_checked": checked, "training_videos": len(hashed), "bench_videos": len(bench_hashes), "leaks": 0}
+    return {
+        "records_checked": checked,
+        "training_videos": len(hashed),
+        "bench_videos": len(bench_hashes),
+        "leaks": 0,
+        "training_sha256": sorted(set(hashed.values())),
+        "bench_sha256": sorted(bench_hashes),
+    }
 
 
 def stage_leakage(
@@ -118,4 +125,7 @@ def stage_leakage(
         "training_videos_hashed": by_content["training_videos"],
         "bench_videos": by_content["bench_videos"],
         "leaks": 0,
+        # the hashes themselves, so anyone can recheck that the two sets are disjoint from this file alone
+        "bench_videos_sha256": by_content["bench_sha256"],
+        "training_videos_sha256": by_content["training_sha256"],
     }

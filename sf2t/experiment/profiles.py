@@ -173,13 +173,21 @@ class Profile:
         for fam in self.families:
             recipe = self.base_recipe(fam)
             need(isinstance(recipe.get("steps"), int) or recipe.get("curriculum"), f"base recipe of {fam}: no steps")
+        checks = self.base.get("check_seeds", {})
+        need(
+            isinstance(checks, dict)
+            and set(checks) <= set(FAMILIES)
+            and all(isinstance(s, int) and s >= 0 for v in checks.values() for s in v),
+            "base.check_seeds must map families to lists of extra base seeds (families not run are skipped)",
+        )
         extra = set(self.base.get("families", {})) - set(FAMILIES)
         need(not extra, f"base.families names unknown families {sorted(extra)}")
         gate = self.competence_gate
         need(gate.get("on_fail") in GATE_ACTIONS, f"competence_gate.on_fail must be one of {GATE_ACTIONS}")
+        metric = gate.get("metric", "balanced_accuracy")
         need(
-            gate.get("metric", "balanced_accuracy") in ("accuracy", "balanced_accuracy"),
-            "competence_gate.metric must be 'accuracy' or 'balanced_accuracy'",
+            set(metric.values() if isinstance(metric, dict) else [metric]) <= {"accuracy", "balanced_accuracy"},
+            "competence_gate.metric must be 'accuracy' or 'balanced_accuracy', or a map from kinds to those",
         )
         mins = gate.get("min_accuracy")
         need(

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sf2t.common.stage_cache import read_marker
-from sf2t.experiment.bases import CompetenceError, base_job, gate, gate_message
+from sf2t.experiment.bases import CompetenceError, base_job, base_jobs, gate, gate_message
 from sf2t.experiment.benchmark import eval_items, stage_bench
 from sf2t.experiment.data import training_sources
 from sf2t.experiment.leakage import stage_leakage
@@ -45,6 +45,8 @@ def run_experiment(profile: Profile, results_dir: str | Path, log=print, from_sc
 
     from sf2t.bench import bench_stats, load_bench
     from sf2t.common.records import resolve_under
+    from sf2t.evaluate import items_sha256
+    from sf2t.experiment.leakage import file_sha256
     from sf2t.experiment.stats import summarise
 
     profile.check_data()  # the user's files, before anything runs
@@ -69,6 +71,10 @@ def run_experiment(profile: Profile, results_dir: str | Path, log=print, from_sc
         {
             "built": bench_stats(all_items),
             "evaluated": bench_stats(items),
+            "bench_file_sha256": file_sha256(Path(bench["path"])),
+            "evaluated_items_sha256": items_sha256(items),
+            "rebuild": f"nox -s reproduce -- 04 --profile {profile.name} (stage 'bench' of sf2t.experiment; "
+            "the file is results/cache/experiment/<profile>/bench/finevidbench_mini.jsonl)",
             "world": profile.world,
             "videos": profile.videos,
             "bench": profile.bench,
@@ -77,13 +83,9 @@ def run_experiment(profile: Profile, results_dir: str | Path, log=print, from_sc
     log(f"worlds ready; bench {len(all_items)} items, {len(items)} evaluated per run; {len(runs)} runs planned")
 
     # 3. one base per family, and the competence gate
-    bases = parallel(
-        base_job,
-        [(public_profile, paths, f, worlds, from_scratch) for f in profile.families],
-        profile.workers,
-        "bases",
-    )
-    verdict = gate(profile, {f: b["competence"] for f, b in zip(profile.families, bases, strict=True)})
+    every_base = parallel(base_job, base_jobs(profile, paths, worlds, from_scratch), profile.workers, "bases")
+    bases = every_base[: len(profile.families)]  # the bases the runs fine-tune; the rest check the gate's seeds
+    verdict = gate(profile, {b["name"]: b["competence"] for b in every_base})
     write_json(paths.results / "competence.json", verdict)
     if not verdict["passed"]:
         message = gate_message(verdict, profile)

@@ -288,7 +288,7 @@ def blind_means(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def summarise(results: str | Path, runs: Sequence[Run], items: Sequence[dict[str, Any]], profile) -> dict[str, Any]:
     """Everything notebook 05 turns into tables and figures, in one JSON-ready dict."""
-    from sf2t.experiment.controls import blind_pair_rows, formulation_rows
+    from sf2t.experiment.controls import blind_pair_rows, formulation_rows, frame_count_rows
     from sf2t.experiment.task_eval import summarise_tasks
 
     results = Path(results)
@@ -322,5 +322,6 @@ def summarise(results: str | Path, runs: Sequence[Run], items: Sequence[dict[str
         "tasks": summarise_tasks(results, runs, profile),
         "blind_pairs": blind_pair_rows(results, runs, items, profile),
         "formulations": formulation_rows(results, runs),
+        "frame_count_control": frame_count_rows(results, runs, items),
         "scoring": {"mode": profile.scoring, "normalization": profile.evaluation.get("normalization", "char")},
     }

@@ -15,6 +15,9 @@ from sf2t.common.stage_cache import run_stage
 from sf2t.experiment.paths import Paths
 from sf2t.experiment.profiles import Profile
 
+#: The subpackages a world is made by: the stage reruns when their code changes, not when any code does.
+WORLD_CODE = ("world", "video", "common")
+
 #: world folder -> (split, world-seed offset).
 WORLD_SPLITS = {
     "base": ("train", 1),
@@ -57,4 +60,4 @@ def stage_worlds(profile: Profile, paths: Paths, log=print) -> dict[str, str]:
     def build(out: Path) -> dict[str, Any]:
         return {k: str(v) for k, v in build_worlds(profile, out).items()}
 
-    return run_stage("worlds", paths.cache / "worlds", inputs, build, log=log)
+    return run_stage("worlds", paths.cache / "worlds", inputs, build, log=log, code=WORLD_CODE)

@@ -9,10 +9,10 @@ from sf2t.models.base import AnswerFormat, VideoLLM
 from sf2t.models.families import FAMILIES, FamilySpec, family_for_model_type, get_family
 from sf2t.models.frames import FramePlan, frames_for
 from sf2t.models.inputs import IGNORE_INDEX
-from sf2t.models.loading import load
+from sf2t.models.loading import attach_adapter, load
 from sf2t.models.lora import apply_lora, lora_config, matching_modules
 from sf2t.models.tiny import tiny
-from sf2t.models.tiny_sizes import MINI, TinySize
+from sf2t.models.tiny_sizes import MINI, TinySize, tiny_size
 from sf2t.models.tokenizer import train_tokenizer
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "TinySize",
     "VideoLLM",
     "apply_lora",
+    "attach_adapter",
     "family_for_model_type",
     "frames_for",
     "get_family",
@@ -32,5 +33,6 @@ __all__ = [
     "lora_config",
     "matching_modules",
     "tiny",
+    "tiny_size",
     "train_tokenizer",
 ]

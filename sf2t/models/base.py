@@ -22,7 +22,7 @@ from sf2t.models.families import FamilySpec
 from sf2t.models.inputs import IGNORE_INDEX, append_answer, check_frames, collate, insert_after_prompt
 
 _ANSWER_MARK = "QQZXANSWERXZQQ"
-BASE_MARKER = "sf2t_base.json"  # beside a saved adapter: the family and model type of its base
+BASE_MARKER = "sf2t_base.json"  # beside a saved adapter: its base's identity (`sf2t.models.identity`)
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,9 @@ class AnswerFormat:
 class VideoLLM:
     """A Hugging Face Video-LLM (or a PEFT wrapper of one) with its processor and family spec."""
 
-    def __init__(self, spec: FamilySpec, model, processor, device: str | torch.device | None = None):
+    def __init__(
+        self, spec: FamilySpec, model, processor, device: str | torch.device | None = None, origin: str | None = None
+    ):
         self.spec = spec
         self.family = spec.name
         self.model = model
@@ -44,6 +46,7 @@ class VideoLLM:
         self.temporal_merge = spec.temporal_merge
         self.device = torch.device(device) if device is not None else next(model.parameters()).device
         self.image_size: int | None = None  # the square frame side a tiny model was built for
+        self.origin = origin  # how the base was made ("tiny:<family> seed ...", a folder, a hub id): for messages
         self._answer_format: AnswerFormat | None = None
         self._letter_cache: dict[tuple[str, ...], tuple[list[int], list[int]]] = {}
 
@@ -339,15 +342,17 @@ class VideoLLM:
 
     def save(self, path: str | Path) -> Path:
         """The model (or, after LoRA, only the adapter in PEFT's layout) and the processor, as
-        safetensors, loadable with `sf2t.models.load` (or `load(base, adapter=path)`)."""
+        safetensors, loadable with `sf2t.models.load` (or `load(base, adapter=path)`). An adapter
+        gets its base's identity beside it (`BASE_MARKER`), so it loads on that base only."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         self.model.save_pretrained(path, safe_serialization=True)
         self.processor.save_pretrained(path)
         if self.is_adapter:
-            base_config = self.model.get_base_model().config
-            marker = {"family": self.family, "model_type": base_config.model_type}
-            (path / BASE_MARKER).write_text(json.dumps(marker, indent=1, sort_keys=True) + "\n")
+            from sf2t.models.identity import base_identity
+
+            marker = json.dumps(base_identity(self), indent=1, sort_keys=True) + "\n"
+            (path / BASE_MARKER).write_text(marker, encoding="utf-8")
         return path
 
     @property

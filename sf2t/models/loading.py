@@ -23,7 +23,8 @@ def load(
 
     The family comes from `config.model_type` unless given (then it must agree). Weights load
     from safetensors only; `trust_remote_code` stays off unless asked. `adapter` is a PEFT
-    adapter folder, applied without merging so what is evaluated is what was trained.
+    adapter folder, applied without merging so what is evaluated is what was trained, and only
+    on the base it was trained on (`attach_adapter`).
     `model_kwargs` go to `from_pretrained` (e.g. ``device_map="auto"``, ``attn_implementation``).
     """
     from transformers import AutoConfig, AutoProcessor
@@ -43,12 +44,13 @@ def load(
         trust_remote_code=trust_remote_code,
         **(model_kwargs or {}),
     )
+    llm = VideoLLM(spec, model, processor, origin=source)
     if adapter is not None:
-        model = _attach_adapter(model, Path(adapter), spec, source)
+        llm = attach_adapter(llm, adapter)
     if device is not None:
-        model.to(device)
-    model.eval()
-    return VideoLLM(spec, model, processor)
+        llm.to(device)
+    llm.model.eval()
+    return llm
 
 
 def _check_source(name_or_path: str | Path) -> str:
@@ -82,39 +84,90 @@ def _resolve_family(config, family: str | None, source: str) -> FamilySpec:
     return spec
 
 
-def _attach_adapter(model, adapter: Path, spec: FamilySpec, source: str):
+def attach_adapter(llm: VideoLLM, adapter: str | Path, trainable: bool = False) -> VideoLLM:
+    """``llm`` with the PEFT adapter in ``adapter`` applied (not merged), after checking the folder
+    is intact and was trained on this very base (`sf2t.models.identity`); every refusal names
+    the folder and what is wrong."""
     from peft import PeftModel
 
+    from sf2t.models.identity import base_identity, describe, mismatch
     from sf2t.models.lora import peft_quietly
 
+    adapter = Path(adapter)
+    if llm.is_adapter:
+        raise ValueError(f"{adapter}: the {llm.family} model already carries an adapter; load its base without one")
+    recorded = check_adapter_folder(adapter)
+    source = llm.origin or f"the {llm.family} model"
+    if recorded is not None:
+        base_type = recorded.get("model_type")
+        if base_type is not None and base_type not in llm.spec.model_types:
+            raise ValueError(
+                f"{adapter}: adapter was trained on a {base_type!r} model, but {source} is {llm.spec.model_types[0]!r}"
+            )
+        actual = base_identity(llm)
+        differs = mismatch(recorded, actual)
+        if differs:
+            raise ValueError(
+                f"{adapter}: adapter does not match the base model {source}: it was trained on "
+                f"{describe(recorded)}, but the base given is {describe(actual)}; their {differs} differ"
+            )
+    try:
+        with peft_quietly():
+            model = PeftModel.from_pretrained(llm.model, str(adapter), is_trainable=trainable)
+    except (RuntimeError, ValueError, KeyError, OSError) as err:
+        raise ValueError(f"{adapter}: adapter does not match the base model {source}: {err}") from err
+    wrapped = VideoLLM(llm.spec, model, llm.processor, device=llm.device, origin=llm.origin)
+    wrapped.image_size = llm.image_size
+    return wrapped
+
+
+def check_adapter_folder(adapter: Path) -> dict | None:
+    """Refuse a missing or corrupt adapter folder (config, weights, base identity), naming the
+    file and the problem; return the recorded base identity (None for adapters saved elsewhere)."""
+    if not adapter.exists():
+        raise FileNotFoundError(f"{adapter}: no such adapter folder")
+    if not adapter.is_dir():
+        raise FileNotFoundError(f"{adapter}: not a PEFT adapter folder (a file, not a folder)")
     config_file = adapter / "adapter_config.json"
     if not config_file.is_file():
         raise FileNotFoundError(f"{adapter}: not a PEFT adapter folder (no adapter_config.json)")
-    try:
-        adapter_config = json.loads(config_file.read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{config_file}: unreadable adapter config ({err})") from err
+    adapter_config = read_json(config_file, "adapter config")
     if not isinstance(adapter_config, dict) or "peft_type" not in adapter_config:
         raise ValueError(f"{config_file}: not a PEFT adapter config (no peft_type)")
-    base_type = _model_type_from_adapter(adapter)
-    if base_type is not None and base_type not in spec.model_types:
-        raise ValueError(
-            f"{adapter}: adapter was trained on a {base_type!r} model, but {source} is {spec.model_types[0]!r}"
-        )
-    try:
-        with peft_quietly():
-            return PeftModel.from_pretrained(model, str(adapter), is_trainable=False)
-    except (RuntimeError, ValueError, KeyError) as err:
-        raise ValueError(f"{adapter}: adapter does not match the base model {source}: {err}") from err
-
-
-def _model_type_from_adapter(adapter: Path) -> str | None:
-    """The base model type `VideoLLM.save` records beside an adapter (PEFT records only the
-    base's name, which for a model built in memory says nothing)."""
+    weights = adapter / "adapter_model.safetensors"
+    if not weights.is_file():
+        if (adapter / "adapter_model.bin").is_file():
+            raise ValueError(
+                f"{adapter}: holds only pickle weights (adapter_model.bin); sf2t loads adapters from "
+                "adapter_model.safetensors only"
+            )
+        raise FileNotFoundError(f"{adapter}: no adapter weights (adapter_model.safetensors is missing)")
+    check_safetensors(weights)
     marker = adapter / BASE_MARKER
-    if marker.is_file():
-        try:
-            return json.loads(marker.read_text()).get("model_type")
-        except json.JSONDecodeError:
-            return None
-    return None
+    if not marker.is_file():
+        return None
+    recorded = read_json(marker, "base identity")
+    if not isinstance(recorded, dict):
+        raise ValueError(f"{marker}: not a base identity (expected a JSON object)")
+    return recorded
+
+
+def read_json(path: Path, what: str):
+    """A JSON file's content, or a ValueError naming the file (bad encoding, syntax, depth)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
+        raise ValueError(f"{path}: unreadable {what} ({err})") from None
+
+
+def check_safetensors(path: Path) -> None:
+    """Refuse a safetensors file whose header is unreadable or whose data is cut short."""
+    from safetensors import SafetensorError, safe_open
+
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path}: empty weights file (0 bytes)")
+    try:
+        with safe_open(str(path), framework="pt"):
+            pass
+    except (SafetensorError, OSError) as err:
+        raise ValueError(f"{path}: unreadable weights ({err}); the file may be truncated") from None

@@ -71,4 +71,4 @@ def apply_lora(llm: VideoLLM, config) -> VideoLLM:
         raise ValueError(f"{llm.family} model already carries a LoRA adapter")
     with peft_quietly():
         peft_model = get_peft_model(llm.model, config)
-    return VideoLLM(llm.spec, peft_model, llm.processor, device=llm.device)
+    return VideoLLM(llm.spec, peft_model, llm.processor, device=llm.device, origin=llm.origin)

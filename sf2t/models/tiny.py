@@ -17,7 +17,7 @@ import torch
 from sf2t.models.base import VideoLLM
 from sf2t.models.families import get_family
 from sf2t.models.tiny_builders import BUILDERS, set_text_token_ids
-from sf2t.models.tiny_sizes import MINI, TinySize
+from sf2t.models.tiny_sizes import tiny_size
 from sf2t.models.tokenizer import train_tokenizer
 
 INITS = ("fan_in", "hf")
@@ -34,16 +34,7 @@ def tiny(family: str, seed: int = 0, init: str = "fan_in", **size) -> VideoLLM:
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}; choose one of {INITS}")
     spec = get_family(family)
-    preset = size.pop("size", None)
-    if preset is not None:
-        if preset != "mini":
-            raise ValueError(f"unknown tiny size preset {preset!r}; known: 'mini'")
-        size = {**MINI, **size}
-    unknown = set(size) - set(TinySize.__dataclass_fields__)
-    if unknown:
-        raise ValueError(f"unknown tiny size fields {sorted(unknown)}; known: {sorted(TinySize.__dataclass_fields__)}")
-    dims = TinySize(**size)
-    dims.validate()
+    dims = tiny_size(**size)
     tokenizer = train_tokenizer(spec, dims.vocab_size)
     config, processor = BUILDERS[spec.name](spec, tokenizer, dims)
     set_text_token_ids(config, tokenizer)
@@ -54,7 +45,9 @@ def tiny(family: str, seed: int = 0, init: str = "fan_in", **size) -> VideoLLM:
         if init == "fan_in":
             _fan_in_init(model)
     model.eval()
-    llm = VideoLLM(spec, model, processor)
+    sizes = ", ".join(f"{k}={v}" for k, v in sorted(size.items()))
+    origin = f"tiny:{spec.name} (seed {seed}, init {init}" + (f", {sizes})" if sizes else ")")
+    llm = VideoLLM(spec, model, processor, origin=origin)
     llm.image_size = dims.image_size
     return llm
 

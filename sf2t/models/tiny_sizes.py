@@ -31,6 +31,11 @@ class TinySize:
         return self.hidden_size // self.num_heads
 
     def validate(self) -> None:
+        for name, value in self.__dict__.items():
+            if value is None and name == "intermediate_size":
+                continue
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"tiny size {name} must be an integer >= 1, got {value!r}")
         if self.hidden_size % self.num_heads or self.vision_hidden_size % self.vision_heads:
             raise ValueError(f"hidden sizes must divide by the head counts: {self}")
         if self.num_heads % self.num_kv_heads:
@@ -51,3 +56,19 @@ MINI = {
     "vision_layers": 2,
     "vision_heads": 2,
 }
+
+
+def tiny_size(**size) -> TinySize:
+    """`TinySize` from keyword sizes (``size="mini"`` selects `MINI`, other keywords override it),
+    checked: unknown fields and impossible sizes raise ValueError before anything is built."""
+    preset = size.pop("size", None)
+    if preset is not None:
+        if preset != "mini":
+            raise ValueError(f"unknown tiny size preset {preset!r}; known: 'mini'")
+        size = {**MINI, **size}
+    unknown = set(size) - set(TinySize.__dataclass_fields__)
+    if unknown:
+        raise ValueError(f"unknown tiny size fields {sorted(unknown)}; known: {sorted(TinySize.__dataclass_fields__)}")
+    dims = TinySize(**size)
+    dims.validate()
+    return dims

@@ -48,11 +48,15 @@ class Summary:
 
 
 def list_videos(videos_dir: str | Path) -> list[Path]:
-    """Video files under ``videos_dir`` (recursively), sorted by relative path."""
+    """Everything under ``videos_dir`` (recursively) named like a video, sorted by relative path.
+
+    Names that are not readable files (a folder called ``x.mp4``, a symbolic link loop, a broken
+    link) are listed too: decoding reports them as unreadable videos, by name and reason, instead
+    of the writer dropping them silently."""
     root = Path(videos_dir)
     if not root.is_dir():
         raise FileNotFoundError(f"videos folder {root} does not exist or is not a folder")
-    files = [p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS]
+    files = [p for p in root.rglob("*") if p.suffix.lower() in VIDEO_EXTENSIONS]
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
 
 

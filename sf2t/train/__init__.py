@@ -9,18 +9,22 @@ the tasks, the benchmark or evaluation.
 """
 
 from sf2t.train.build import CheckpointMismatch
+from sf2t.train.checkpoint import CorruptCheckpoint
 from sf2t.train.cli import add_arguments, main, run_cli
 from sf2t.train.config import ConfigError, DataSource, TrainConfig
 from sf2t.train.data import DataError, mixture_plan
 from sf2t.train.loop import RunResult, TrainingError, train
+from sf2t.train.run_folder import RunFolderBusy
 from sf2t.train.stages import BaseResult, finetune, pretrain_base
 
 __all__ = [
     "BaseResult",
     "CheckpointMismatch",
     "ConfigError",
+    "CorruptCheckpoint",
     "DataError",
     "DataSource",
+    "RunFolderBusy",
     "RunResult",
     "TrainConfig",
     "TrainingError",

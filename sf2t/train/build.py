@@ -86,6 +86,13 @@ def check_sources(config: TrainConfig) -> None:
             check_model_folder(config.init, family)
         elif config.mode != "lora":
             raise CheckpointMismatch(f"{config.init}: a PEFT adapter can only continue a mode='lora' run")
+        else:
+            from sf2t.models.loading import check_adapter_folder
+
+            try:
+                check_adapter_folder(Path(config.init))
+            except (OSError, ValueError) as exc:
+                raise CheckpointMismatch(str(exc)) from None
 
 
 def base_model(config: TrainConfig):
@@ -122,15 +129,15 @@ def make_trainable(llm, config: TrainConfig):
         for name, param in llm.model.named_parameters():
             param.requires_grad_(config.train_vision or not vision.search(name))
         return llm
-    from sf2t.models import VideoLLM
-    from sf2t.models.lora import apply_lora, lora_config, peft_quietly
+    from sf2t.models.lora import apply_lora, lora_config
 
     if config.init is not None and folder_kind(config.init) == "adapter":
-        from peft import PeftModel
+        from sf2t.models import attach_adapter
 
-        with peft_quietly():
-            model = PeftModel.from_pretrained(llm.model, config.init, is_trainable=True)
-        return VideoLLM(llm.spec, model, llm.processor, device=llm.device)
+        try:
+            return attach_adapter(llm, config.init, trainable=True)
+        except (OSError, ValueError) as exc:
+            raise CheckpointMismatch(str(exc)) from None
     try:
         lora = lora_config(
             llm,

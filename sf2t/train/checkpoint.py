@@ -10,14 +10,18 @@
 - ``trainer_state.json``: step, position in the data plan, its digest, elapsed time, the loss
   history so far, and the world size.
 
-A checkpoint is written into ``step-XXXXXX.tmp`` and renamed when complete; ``checkpoints/latest``
-names the newest complete one, so a run killed while saving resumes from the previous one.
+A checkpoint is written into ``step-XXXXXX.tmp`` and renamed when complete (the run folder's lock
+makes that name safe: one writer, and every process of a distributed run agrees on it);
+``checkpoints/latest`` names the newest complete one for people. Resuming does not trust it: it
+takes the newest checkpoint that passes `sf2t.train.resume`'s checks, so a run killed while
+saving, or a damaged checkpoint, resumes from the one before.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,9 +32,11 @@ import torch
 
 from sf2t.common import seeding
 from sf2t.train.config import ConfigError
+from sf2t.train.run_folder import write_atomic
 
 STATE_NAME = "trainer_state.json"
 LATEST = "latest"
+STEP_NAME = re.compile(r"step-(\d{6,})")
 
 
 @contextmanager
@@ -55,15 +61,29 @@ def checkpoints_dir(run_dir: str | Path) -> Path:
     return Path(run_dir) / "checkpoints"
 
 
+class CorruptCheckpoint(ConfigError):
+    """A checkpoint whose files cannot restore the run; the message names the file."""
+
+
+def step_of(path: Path) -> int | None:
+    """The step in a checkpoint folder's name (``step-000010`` -> 10), or None."""
+    match = STEP_NAME.fullmatch(path.name)
+    return int(match.group(1)) if match else None
+
+
+def step_folders(run_dir: str | Path) -> list[Path]:
+    """A run's checkpoint folders (renamed into place, so written completely), oldest first."""
+    folder = checkpoints_dir(run_dir)
+    if not folder.is_dir():
+        return []
+    found = [p for p in folder.iterdir() if p.is_dir() and step_of(p) is not None]
+    return sorted(found, key=step_of)
+
+
 def latest_checkpoint(run_dir: str | Path) -> Path | None:
-    """The newest complete checkpoint of a run, or None."""
-    pointer = checkpoints_dir(run_dir) / LATEST
-    if not pointer.is_file():
-        return None
-    path = checkpoints_dir(run_dir) / pointer.read_text(encoding="utf-8").strip()
-    if not (path / STATE_NAME).is_file():
-        raise ConfigError(f"{pointer} names {path.name}, which is not a complete checkpoint")
-    return path
+    """The newest checkpoint folder of a run, or None (`sf2t.train.resume` checks it is intact)."""
+    found = step_folders(run_dir)
+    return found[-1] if found else None
 
 
 def read_state(path: str | Path) -> dict[str, Any]:
@@ -114,17 +134,17 @@ def save_checkpoint(accelerator, llm, model, optimizer, scheduler, run_dir: Path
     if accelerator.is_main_process:
         shutil.rmtree(final, ignore_errors=True)
         os.replace(tmp, final)
-        pointer = checkpoints_dir(run_dir) / LATEST
-        pointer.with_name(LATEST + ".tmp").write_text(final.name + "\n", encoding="utf-8")
-        os.replace(pointer.with_name(LATEST + ".tmp"), pointer)
+        write_atomic(checkpoints_dir(run_dir) / LATEST, final.name + "\n")
         if keep is not None:
-            _prune(checkpoints_dir(run_dir), keep)
+            _prune(run_dir, keep, state["step"])
     accelerator.wait_for_everyone()
     return final
 
 
-def _prune(folder: Path, keep: int) -> None:
-    done = sorted(p for p in folder.glob("step-*") if p.is_dir() and not p.name.endswith(".tmp"))
+def _prune(run_dir: Path, keep: int, step: int) -> None:
+    """Keep the newest ``keep`` checkpoints up to ``step`` (later ones can only be damaged
+    leftovers a resumed run skipped; they are not counted and go when their step is saved again)."""
+    done = [p for p in step_folders(run_dir) if step_of(p) <= step]
     for old in done[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -137,13 +157,17 @@ def load_weights(llm, path: Path) -> None:
         from peft import set_peft_model_state_dict
         from safetensors.torch import load_file
 
-        result = set_peft_model_state_dict(llm.model, load_file(model_dir / "adapter_model.safetensors"))
+        weights = model_dir / "adapter_model.safetensors"
+        with _naming(weights):
+            result = set_peft_model_state_dict(llm.model, load_file(weights))
         unexpected = getattr(result, "unexpected_keys", [])
         if unexpected:
             raise ConfigError(f"{model_dir}: adapter weights do not fit the model: {unexpected[:5]}")
         return
-    with quiet_transformers():
-        reference = type(llm.model).from_pretrained(model_dir, dtype=next(llm.model.parameters()).dtype)
+    with quiet_transformers(), _naming(model_dir):
+        reference = type(llm.model).from_pretrained(
+            model_dir, dtype=next(llm.model.parameters()).dtype, use_safetensors=True
+        )
     missing, unexpected = llm.model.load_state_dict(reference.state_dict(), strict=False)
     if missing or unexpected:
         raise ConfigError(
@@ -160,11 +184,40 @@ def load_training_state(accelerator, optimizer, scheduler, path: Path, world_siz
             "so every process gets back its own random state and data share"
         )
     if (path / "accelerate").is_dir():
-        accelerator.load_state(path / "accelerate")  # sharded model and optimizer state
+        with _naming(path / "accelerate"):
+            accelerator.load_state(path / "accelerate")  # sharded model and optimizer state
     else:
-        optimizer.load_state_dict(torch.load(path / "optimizer.pt", weights_only=True))
-    scheduler.load_state_dict(torch.load(path / "scheduler.pt", weights_only=True))
-    if accelerator.scaler is not None and (path / "scaler.pt").is_file():
-        accelerator.scaler.load_state_dict(torch.load(path / "scaler.pt", weights_only=True))
-    seeding.load_rng_state(path / "rng" / f"rank-{accelerator.process_index}.pt")
+        with _naming(path / "optimizer.pt"):
+            optimizer.load_state_dict(torch.load(path / "optimizer.pt", weights_only=True))
+    with _naming(path / "scheduler.pt"):
+        scheduler.load_state_dict(torch.load(path / "scheduler.pt", weights_only=True))
+    if accelerator.scaler is not None:
+        with _naming(path / "scaler.pt"):
+            accelerator.scaler.load_state_dict(torch.load(path / "scaler.pt", weights_only=True))
+    rng = path / "rng" / f"rank-{accelerator.process_index}.pt"
+    with _naming(rng):
+        seeding.load_rng_state(rng)
     return state
+
+
+@contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """Turn a failure to read a checkpoint file into a `CorruptCheckpoint` naming it."""
+    try:
+        yield
+    except ConfigError:
+        raise
+    except Exception as exc:
+        text = " ".join(str(exc).split())[:300] or type(exc).__name__
+        raise CorruptCheckpoint(f"{path}: cannot be restored ({text})") from exc
+
+
+def point_adapter_at(model_dir: Path, base_ref: str) -> None:
+    """Make a saved adapter name ``base_ref`` as its base (PEFT's ``base_model_name_or_path``)."""
+    config_file = model_dir / "adapter_config.json"
+    if not config_file.is_file():
+        return
+    adapter_config = json.loads(config_file.read_text(encoding="utf-8"))
+    if adapter_config.get("base_model_name_or_path") != base_ref:
+        adapter_config["base_model_name_or_path"] = base_ref
+        write_atomic(config_file, json.dumps(adapter_config, indent=2, sort_keys=True) + "\n")

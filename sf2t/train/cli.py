@@ -1,7 +1,8 @@
 """``sf2t train --config FILE [--set key=value ...] [--resume]``: the CLI over `train`.
 
 The same arguments work for ``python -m sf2t.train`` and ``accelerate launch -m sf2t.train``.
-Errors in the config or the data are printed as one clear message (exit code 2), not a traceback.
+Errors in the config or the data are printed as one line ``sf2t train: ...`` (exit code 2), not a
+traceback; a run that stops while training (a non-finite loss) exits with 1.
 """
 
 from __future__ import annotations
@@ -42,14 +43,24 @@ def run_cli(args: argparse.Namespace) -> int:
         config = config.with_overrides(overrides).validate()
         result = train(config)
     except (ConfigError, DataError, CheckpointMismatch) as exc:
-        print(f"sf2t train: {exc}", file=sys.stderr)
+        print(f"sf2t train: {one_line(exc)}", file=sys.stderr)
         return 2
     except TrainingError as exc:
-        print(f"sf2t train: {exc}", file=sys.stderr)
+        print(f"sf2t train: {one_line(exc)}", file=sys.stderr)
         return 1
     if os.environ.get("RANK", "0") == "0":
         print(f"trained {result.steps} steps, final loss {result.final_loss:.4f}; model in {result.model_dir}")
     return 0
+
+
+def one_line(exc: BaseException) -> str:
+    """A multi-line message (a heading, then one problem per line) as one line: heading, then
+    the problems separated by semicolons."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if len(lines) <= 1:
+        return lines[0] if lines else type(exc).__name__
+    head = lines[0] if lines[0].endswith(":") else lines[0] + ":"
+    return head + " " + "; ".join(lines[1:])
 
 
 def main(argv: list[str] | None = None) -> int:

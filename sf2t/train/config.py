@@ -7,17 +7,19 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Callable
+import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from sf2t.common.records import portable_path, resolve_portable
+from sf2t.train.config_paths import map_paths
 
 MODES = ("full", "lora")
 SCHEDULES = ("cosine", "constant", "linear")
 MIXED_PRECISION = ("no", "bf16", "fp16", "auto")
 CONFIG_NAME = "train_config.json"
+MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class ConfigError(ValueError):
@@ -132,6 +134,11 @@ class TrainConfig:
             )
             need(not self.model_size, "model_size applies only to model='tiny:<family>'")
         need(isinstance(self.model_size, dict), "model_size must be a mapping of size keywords")
+        if self.family is not None and isinstance(self.model_size, dict):
+            problems += _size_problems(self.model_size)
+        for name in ("train_vision", "cpu", "progress", "resume"):
+            value = getattr(self, name)
+            need(isinstance(value, bool), f"{name} must be true or false, got {value!r}")
         for name in ("steps", "batch_size", "grad_accum", "lora_rank", "eval_samples", "log_every"):
             value = getattr(self, name)
             need(_is_int(value) and value >= 1, f"{name} must be an integer >= 1, got {value!r}")
@@ -164,17 +171,14 @@ class TrainConfig:
             self.keep_checkpoints is None or (_is_int(self.keep_checkpoints) and self.keep_checkpoints >= 1),
             f"keep_checkpoints must be an integer >= 1 or null, got {self.keep_checkpoints!r}",
         )
-        if _is_int(self.warmup_steps) and _is_int(self.steps):
+        if _is_int(self.warmup_steps) and _is_int(self.steps) and self.steps >= 1:
             need(self.warmup_steps <= self.steps, f"warmup_steps ({self.warmup_steps}) exceeds steps ({self.steps})")
-        need(
-            self.lora_targets is None
-            or isinstance(self.lora_targets, str)
-            or (isinstance(self.lora_targets, list) and all(isinstance(t, str) for t in self.lora_targets)),
-            "lora_targets must be null, a regex string or a list of module names",
-        )
-        need(bool(self.output_dir), "output_dir must be set")
+        problem = _targets_problem(self.lora_targets)
+        need(problem is None, str(problem))
+        problems += _output_dir_problems(self.output_dir)
         problems += _mixture_problems(self.data, "data", required=True)
-        problems += _mixture_problems(self.eval_data, "eval_data", required=self.eval_every > 0)
+        evaluating = _is_int(self.eval_every) and self.eval_every > 0
+        problems += _mixture_problems(self.eval_data, "eval_data", required=evaluating)
         if problems:
             raise ConfigError("invalid training configuration:\n  " + "\n  ".join(problems))
         return self
@@ -183,6 +187,8 @@ class TrainConfig:
 
     @property
     def family(self) -> str | None:
+        if not isinstance(self.model, str):
+            return None
         return self.model.split(":", 1)[1] if self.model.startswith("tiny:") else None
 
     def to_dict(self) -> dict[str, Any]:
@@ -197,11 +203,9 @@ class TrainConfig:
             values = map_paths(values, lambda p: portable_path(p, relative_to), lambda m: Path(m).exists())
         text = json.dumps(values, indent=2, sort_keys=True, allow_nan=False) + "\n"
         if path is not None:
-            path = Path(path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, path)
+            from sf2t.train.run_folder import write_atomic
+
+            write_atomic(path, text)
         return text
 
     @classmethod
@@ -219,22 +223,27 @@ class TrainConfig:
 
     @classmethod
     def from_file(cls, path: str | os.PathLike) -> TrainConfig:
-        """Read a JSON or YAML file (by extension; a run folder means its ``train_config.json``)."""
+        """Read a JSON or YAML file (by extension). A run folder, or the ``train_config.json`` of
+        one, gives the run's config where that folder is now (`relocated`): a moved run resumes
+        in its new place instead of starting again in the old one."""
         path = Path(path)
+        run_folder = None
         if path.is_dir():
-            path = path / CONFIG_NAME
+            run_folder, path = path, path / CONFIG_NAME
+        elif path.name == CONFIG_NAME and is_run_folder(path.parent):
+            run_folder = path.parent
         if not path.is_file():
             raise ConfigError(f"{path}: configuration file not found")
-        text = path.read_text(encoding="utf-8")
         try:
+            text = path.read_text(encoding="utf-8")
             if path.suffix.lower() in (".yaml", ".yml"):
                 import yaml
 
                 values = yaml.safe_load(text) or {}
             else:
                 values = json.loads(text)
-        except Exception as exc:  # any parse error becomes a named ConfigError
-            raise ConfigError(f"{path}: cannot parse configuration ({exc})") from None
+        except Exception as exc:  # any read or parse error becomes a named ConfigError
+            raise ConfigError(f"{path}: cannot parse configuration ({_one_line(exc)})") from None
         if not isinstance(values, dict):
             raise ConfigError(f"{path}: expected a mapping of fields, got {type(values).__name__}")
         if path.name == CONFIG_NAME:  # a run's own record: its paths are relative to its folder
@@ -244,7 +253,30 @@ class TrainConfig:
                 return not model.startswith("tiny:") and (folder / model).exists()
 
             values = map_paths(values, lambda p: resolve_portable(p, folder), local_model)
-        return cls.from_dict(values, where=str(path))
+        config = cls.from_dict(values, where=str(path))
+        return config if run_folder is None else config.relocated(run_folder)
+
+    def relocated(self, folder: str | os.PathLike) -> TrainConfig:
+        """This config with ``output_dir`` set to ``folder`` (where the run folder is now; the
+        saved ``output_dir`` is where it was), and every path that pointed inside the old run
+        folder (data, eval data, init, a model folder) moved with it."""
+        old, new = str(self.output_dir), str(folder)
+        if not isinstance(self.output_dir, str) or _same_path(old, new):
+            return self
+
+        def move(value: Any) -> Any:
+            inside = _inside(value, old) if isinstance(value, str) else None
+            return value if inside is None else str(Path(new) / inside)
+
+        values = self.to_dict()
+        values["output_dir"] = new
+        for key in ("data", "eval_data"):
+            for source in values[key]:
+                source["path"], source["root"] = move(source["path"]), move(source["root"])
+        values["init"] = move(values["init"])
+        if self.family is None:
+            values["model"] = move(values["model"])
+        return TrainConfig.from_dict(values, where=str(Path(new) / CONFIG_NAME))
 
     from_json = from_file
 
@@ -271,28 +303,25 @@ class TrainConfig:
         return TrainConfig.from_dict(values, where="--set")
 
 
-def map_paths(values: dict[str, Any], fn: Callable[[str], str], local_model: Callable[[str], bool]) -> dict[str, Any]:
-    """A config's fields with every local path passed through ``fn``: ``output_dir``, ``init``,
-    each data and eval_data file and root, and ``model`` where ``local_model`` says it is a folder
-    (not ``tiny:<family>``, not a hub id). Values of the wrong type are left for validation."""
-    out = dict(values)
-    for key in ("output_dir", "init"):
-        if isinstance(out.get(key), str) and out[key]:
-            out[key] = fn(out[key])
-    if isinstance(out.get("model"), str) and out["model"] and local_model(out["model"]):
-        out["model"] = fn(out["model"])
-    for key in ("data", "eval_data"):
-        if not isinstance(out.get(key), list):
-            continue
-        sources = []
-        for src in out[key]:
-            if isinstance(src, str):
-                src = fn(src)
-            elif isinstance(src, dict):
-                src = {**src, **{k: fn(src[k]) for k in ("path", "root") if isinstance(src.get(k), str)}}
-            sources.append(src)
-        out[key] = sources
-    return out
+def is_run_folder(folder: Path) -> bool:
+    """A folder a run has written into (its config beside checkpoints or a loss curve)."""
+    return (folder / CONFIG_NAME).is_file() and ((folder / "checkpoints").is_dir() or (folder / "loss.csv").is_file())
+
+
+def _same_path(a: str, b: str) -> bool:
+    return os.path.normpath(os.path.abspath(a)) == os.path.normpath(os.path.abspath(b))
+
+
+def _inside(path: str, folder: str) -> Path | None:
+    """``path`` relative to ``folder`` when it lies inside it (compared as absolute paths), else None."""
+    try:
+        return Path(os.path.normpath(os.path.abspath(path))).relative_to(os.path.normpath(os.path.abspath(folder)))
+    except ValueError:
+        return None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
 
 
 def _source(value: Any, where: str) -> DataSource:
@@ -317,8 +346,16 @@ def _mixture_problems(sources: list[DataSource], where: str, required: bool) -> 
             problems.append(f"{where}: the mixture is empty (give at least one {{path, root, ratio}} source)")
         return problems
     for i, src in enumerate(sources):
+        if not isinstance(src.path, str) or not src.path:
+            problems.append(f"{where}[{i}]: 'path' must be a non-empty string, got {src.path!r}")
+        for key in ("root", "name"):
+            value = getattr(src, key)
+            if value is not None and (not isinstance(value, str) or not value):
+                problems.append(f"{where}[{i}]: {key!r} must be a non-empty string or null, got {value!r}")
         if not _finite(src.ratio) or src.ratio < 0:
             problems.append(f"{where}[{i}] ({src.path}): ratio must be a finite number >= 0, got {src.ratio!r}")
+    if problems:
+        return problems
     if all(_finite(s.ratio) and s.ratio == 0 for s in sources):
         problems.append(f"{where}: every ratio is zero, so the mixture would draw nothing")
     labels = [s.label for s in sources]
@@ -326,6 +363,47 @@ def _mixture_problems(sources: list[DataSource], where: str, required: bool) -> 
     if duplicated:
         problems.append(f"{where}: source names must be unique (set 'name'); repeated: {', '.join(duplicated)}")
     return problems
+
+
+def _size_problems(size: dict[str, Any]) -> list[str]:
+    """A tiny model's sizes, checked as `sf2t.models.tiny` will build them."""
+    from sf2t.models.tiny_sizes import tiny_size
+
+    try:
+        tiny_size(**size)
+    except (TypeError, ValueError) as exc:
+        return [f"model_size: {exc}"]
+    return []
+
+
+def _targets_problem(targets: Any) -> str | None:
+    """lora_targets: null, a regex that compiles, or a non-empty list of module names."""
+    if targets is None:
+        return None
+    if isinstance(targets, str):
+        try:
+            re.compile(targets)
+        except re.error as exc:
+            return f"lora_targets: {targets!r} is not a valid regular expression ({exc})"
+        return None if targets else "lora_targets: an empty regex matches no module; use null for the default"
+    if isinstance(targets, list) and targets and all(isinstance(t, str) for t in targets):
+        bad = [t for t in targets if not MODULE_NAME.fullmatch(t)]
+        return f"lora_targets: not module names: {bad} (e.g. 'q_proj'; give a regex string instead)" if bad else None
+    return f"lora_targets must be null, a regex string or a non-empty list of module names, got {targets!r}"
+
+
+def _output_dir_problems(output_dir: Any) -> list[str]:
+    """output_dir must be a path whose existing part is a folder (not a file)."""
+    if not isinstance(output_dir, str) or not output_dir:
+        return [f"output_dir must be a non-empty path, got {output_dir!r}"]
+    path = Path(output_dir)
+    for part in (path, *path.parents):
+        if part.exists():
+            if not part.is_dir():
+                what = "is a file" if part == path else f"is inside {part}, which is a file"
+                return [f"output_dir {output_dir} {what}, not a folder"]
+            break
+    return []
 
 
 def _is_int(value: Any) -> bool:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
+
+from sf2t.train.run_folder import write_atomic
 
 COLUMNS = ("step", "loss", "lr", "samples_per_s", "elapsed_s", "eval_loss")
 
@@ -42,10 +43,8 @@ class LossCurve:
     def save_json(self) -> None:
         if not self.write:
             return
-        tmp = self.json_path.with_name(self.json_path.name + ".tmp")
         payload = {"columns": list(COLUMNS), "rows": json_rows(self.rows)}
-        tmp.write_text(json.dumps(payload, indent=1, allow_nan=False) + "\n", encoding="utf-8")
-        os.replace(tmp, self.json_path)
+        write_atomic(self.json_path, json.dumps(payload, indent=1, allow_nan=False) + "\n")
 
     def close(self) -> None:
         self.save_json()

@@ -51,8 +51,9 @@ def load_sources(specs: Sequence[DataSource], where: str = "data") -> list[Sourc
     """Read every source and check every record before training starts.
 
     Malformed lines are reported with their line numbers (`sf2t.common.records.read_jsonl`); records
-    whose fields have the wrong shape, and videos that are missing or leave the data root,
-    are all collected and raised as one `DataError`.
+    whose fields have the wrong shape, videos that are missing, unreadable or leave the data
+    root, and frame indices beyond a video's end (each video probed once) are all collected and
+    raised as one `DataError`.
     """
     problems: list[str] = []
     sources: list[Source] = []
@@ -71,7 +72,8 @@ def load_sources(specs: Sequence[DataSource], where: str = "data") -> list[Sourc
         problems += _record_problems(path, records, spec.video_root)
         sources.append(Source(spec, records))
     if problems:
-        raise DataError("training data failed its checks:\n" + "\n".join(problems))
+        more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise DataError("training data failed its checks:\n" + "\n".join(problems[:20]) + more)
     return sources
 
 
@@ -79,11 +81,12 @@ def _record_problems(path: Path, records: list[dict[str, Any]], root: str) -> li
     problems: list[str] = []
     missing: dict[str, list[str]] = {}
     checked: dict[str, bool] = {}
+    ranges = _FrameRanges(path, root)
     for rec in records:
         rid = rec.get("id")
         frames = rec.get("frames")
         indices = frames.get("indices") if isinstance(frames, Mapping) else None
-        if not (isinstance(indices, list) and indices and all(isinstance(k, int) and k >= 0 for k in indices)):
+        if not _index_list(indices):
             problems.append(f"{path}: record {rid!r}: 'frames.indices' must be a non-empty list of integers >= 0")
         if not isinstance(rec.get("question"), str) or not isinstance(rec.get("answer"), str):
             problems.append(f"{path}: record {rid!r}: 'question' and 'answer' must be strings")
@@ -107,10 +110,68 @@ def _record_problems(path: Path, records: list[dict[str, Any]], root: str) -> li
                 checked[video] = True
         if not checked[video]:
             missing.setdefault(video, []).append(str(rid))
+            continue
+        problems += ranges.range_problems(rec, video, indices)
     for video, ids in missing.items():
         shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
         problems.append(f"{path}: video {video!r} not found under {root} (records {shown})")
-    return problems
+    return problems + ranges.unreadable()
+
+
+class _FrameRanges:
+    """Frame indices checked against each video's frame count, probing every video once, so a
+    record asking for a frame its video does not have fails before training, not mid-run."""
+
+    def __init__(self, path: Path, root: str):
+        self.path, self.root = path, root
+        self.counts: dict[str, int | None] = {}
+        self.errors: dict[str, str] = {}
+
+    def count(self, video: str) -> int | None:
+        if video not in self.counts:
+            from sf2t.video import VideoError, probe
+
+            try:
+                self.counts[video] = probe(resolve_under(self.root, video)).num_frames
+            except (VideoError, ValueError) as exc:
+                self.counts[video] = None
+                self.errors[video] = str(exc)
+        return self.counts[video]
+
+    def range_problems(self, rec: Mapping[str, Any], video: str, indices: Any) -> list[str]:
+        """This record's frame indices, and a paste transform's source frame, against their videos."""
+        wanted = [(video, max(indices))] if _index_list(indices) else []
+        transform = rec["frames"].get("transform") if isinstance(rec.get("frames"), Mapping) else None
+        pasted = isinstance(transform, Mapping) and transform.get("kind") == "paste"
+        source = transform.get("source") if pasted else None
+        if isinstance(source, Mapping) and isinstance(source.get("video"), str) and _is_index(source.get("index")):
+            try:
+                exists = resolve_under(self.root, source["video"]).is_file()
+            except ValueError as exc:
+                return [f"{self.path}: record {rec.get('id')!r}: paste source: {exc}"]
+            if not exists:
+                return [f"{self.path}: record {rec.get('id')!r}: paste source video {source['video']!r} not found"]
+            wanted.append((source["video"], source["index"]))
+        problems = []
+        for name, last in wanted:
+            total = self.count(name)
+            if total is not None and last >= total:
+                problems.append(
+                    f"{self.path}: record {rec.get('id')!r}: frame {last} is beyond video {name!r}, "
+                    f"which has {total} frames (0..{total - 1})"
+                )
+        return problems
+
+    def unreadable(self) -> list[str]:
+        return [f"{self.path}: video {video!r} cannot be read: {why}" for video, why in self.errors.items()]
+
+
+def _is_index(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _index_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(_is_index(k) for k in value)
 
 
 # --------------------------------------------------------------------------- the mixture plan

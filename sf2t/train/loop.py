@@ -1,7 +1,9 @@
 """`train(config)`: the one entry point behind the CLI, the notebooks and ``accelerate launch``.
 
-Order of work: validate the config, check every data file and the model/checkpoint folders,
-build the model, then train. So every bad input fails before the first step. The loop runs under
+Order of work: validate the config, check every data file (frame ranges included) and the
+model/checkpoint folders, claim the run folder (`sf2t.train.run_folder`: a lock, and the folder
+removed again if setting up fails), pick the checkpoint to resume (`sf2t.train.resume`), build
+the model, then train. So every bad input fails before the first step. The loop runs under
 `accelerate` (gradient accumulation, mixed precision, DDP when launched with several processes);
 only the main process writes files and shows the progress bar.
 """
@@ -13,6 +15,7 @@ import json
 import math
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,12 +26,11 @@ import torch
 
 from sf2t.common import seeding
 from sf2t.common.records import portable_path
-from sf2t.train import build, checkpoint, data
-from sf2t.train.config import CONFIG_NAME, ConfigError, TrainConfig, map_paths
+from sf2t.train import build, checkpoint, data, resume, run_folder
+from sf2t.train.config import CONFIG_NAME, ConfigError, TrainConfig
 from sf2t.train.curve import LossCurve, json_rows
-
-#: Fields that may differ between a run and its resumption (they do not change the result).
-RESUME_FREE_FIELDS = ("resume", "progress", "num_workers", "frame_cache_mb", "output_dir", "keep_checkpoints")
+from sf2t.train.evaluator import Evaluator
+from sf2t.train.run_folder import write_atomic
 
 
 class TrainingError(RuntimeError):
@@ -49,6 +51,7 @@ class RunResult:
     curve: list[dict[str, Any]] = field(default_factory=list)
     last_checkpoint: Path | None = None
     resumed_from: int = 0
+    skipped_checkpoints: dict[str, str] = field(default_factory=dict)  # damaged checkpoints resume passed over
     trainable: dict[str, int] = field(default_factory=dict)
     distributed: dict[str, Any] = field(default_factory=dict)
 
@@ -67,6 +70,7 @@ class RunResult:
             "samples_per_s": self.samples_per_s,
             "last_checkpoint": self.last_checkpoint and portable_path(self.last_checkpoint, base),
             "resumed_from": self.resumed_from,
+            "skipped_checkpoints": self.skipped_checkpoints,
             "trainable": self.trainable,
             "distributed": self.distributed,
         }
@@ -114,27 +118,6 @@ def make_accelerator(config: TrainConfig):
     )
 
 
-def _check_resume(config: TrainConfig, run_dir: Path) -> Path | None:
-    """The checkpoint to resume from (``resume=True``), after checking it belongs to this config."""
-    latest = checkpoint.latest_checkpoint(run_dir)
-    if not config.resume:
-        if latest is not None:
-            raise ConfigError(
-                f"{run_dir} already holds checkpoints (latest {latest.name}); set resume=True to continue it "
-                "or choose another output_dir"
-            )
-        return None
-    if latest is None:
-        return None
-    saved = map_paths(TrainConfig.from_file(run_dir / CONFIG_NAME).to_dict(), os.path.abspath, os.path.exists)
-    now = map_paths(config.to_dict(), os.path.abspath, os.path.exists)  # relative to the cwd, or absolute
-    changed = [k for k in now if k not in RESUME_FREE_FIELDS and now[k] != saved.get(k)]
-    if changed:
-        details = "; ".join(f"{k}: {saved.get(k)!r} -> {now[k]!r}" for k in changed[:5])
-        raise ConfigError(f"{latest} does not match this configuration ({details}); resume with the saved config")
-    return latest
-
-
 def prepare_model(config: TrainConfig, run_dir: Path, is_main: bool = True):
     """Build and adapt the model; for LoRA, make sure the adapter names a loadable base folder
     (the main process saves a tiny base to ``run_dir/base``)."""
@@ -162,20 +145,20 @@ def prepare_model(config: TrainConfig, run_dir: Path, is_main: bool = True):
 
 
 def train(config: TrainConfig, callback: Callable[[int, dict[str, Any]], None] | None = None) -> RunResult:
-    """Train as ``config`` says; resume from the run's latest checkpoint when ``config.resume``.
+    """Train as ``config`` says; resume from the run's newest intact checkpoint when ``config.resume``.
 
     ``callback(step, row)`` is called after every optimizer step on every process (for live
-    plots; an exception raised there stops the run like a kill would).
+    plots; an exception raised there stops the run like a kill would). Every input is checked
+    before the run folder is made; the folder is locked for the whole run, so a second run into
+    the same ``output_dir`` is refused (`RunFolderBusy`).
     """
     config.validate()
     run_dir = Path(config.output_dir)
-    resume_from = _check_resume(config, run_dir)
     sources = data.load_sources(config.data, "data")
     eval_sources = data.load_sources(config.eval_data, "eval_data") if config.eval_every else []
     build.check_sources(config)
 
     accelerator = make_accelerator(config)
-    main = accelerator.is_main_process
     world = accelerator.num_processes
     launched = int(os.environ.get("WORLD_SIZE", "1"))
     if launched != world:
@@ -184,9 +167,20 @@ def train(config: TrainConfig, callback: Callable[[int, dict[str, Any]], None] |
             "FSDP and DeepSpeed need GPUs. On a CPU use `accelerate launch --multi_gpu --num_processes N` with "
             "cpu: true in the config (DDP over gloo)"
         )
+    with run_folder.claimed(run_dir, accelerator.is_main_process) as claim:
+        point = resume.resume_point(config, run_dir)  # decided under the lock
+        if point.skipped and accelerator.is_main_process:
+            for name, problem in point.skipped.items():
+                print(f"{run_dir}: skipping damaged checkpoint {name} ({problem})", file=sys.stderr)
+            print(f"{run_dir}: resuming from {point.checkpoint.name}", file=sys.stderr)
+        return _run(config, accelerator, run_dir, sources, eval_sources, point, claim, callback)
+
+
+def _run(config, accelerator, run_dir, sources, eval_sources, point, claim, callback) -> RunResult:
+    """Build, restore and train, in a claimed run folder."""
+    main, world = accelerator.is_main_process, accelerator.num_processes
     llm, base_ref = prepare_model(config, run_dir, main)
-    if main:  # written only once the model is built: a bad input leaves no run folder behind
-        run_dir.mkdir(parents=True, exist_ok=True)
+    if main:
         config.to_json(run_dir / CONFIG_NAME, relative_to=run_dir)
     accelerator.wait_for_everyone()
     llm.to(accelerator.device)
@@ -204,6 +198,7 @@ def train(config: TrainConfig, callback: Callable[[int, dict[str, Any]], None] |
     plan = data.mixture_plan(sources, num_micro, config.batch_size * world, config.seed)
     digest = data.plan_digest(plan)
     start_step, elapsed0, rows = 0, 0.0, []
+    resume_from = point.checkpoint
     if resume_from is not None:
         if not (resume_from / "accelerate").is_dir():
             checkpoint.load_weights(llm, resume_from)
@@ -216,9 +211,11 @@ def train(config: TrainConfig, callback: Callable[[int, dict[str, Any]], None] |
 
     dataset = data.MicroBatches(plan, sources, llm, accelerator.process_index, config.batch_size, config.frame_cache_mb)
     loader = data.batch_loader(dataset, start_step * config.grad_accum, config.num_workers, config.seed)
-    evaluator = _Evaluator(eval_sources, llm, config, accelerator) if eval_sources else None
+    evaluator = Evaluator(eval_sources, llm, config, accelerator) if eval_sources else None
+    claim.start()  # from here a failure keeps the folder: it holds the curve and any checkpoint
     curve = LossCurve(run_dir, rows, write=main)
     loop = _Loop(config, accelerator, llm, model, optimizer, scheduler, curve, run_dir, digest, base_ref)
+    loop.last_checkpoint = resume_from
     try:
         last = loop.run(loader, start_step, elapsed0, evaluator, callback)
     finally:
@@ -228,6 +225,8 @@ def train(config: TrainConfig, callback: Callable[[int, dict[str, Any]], None] |
         if model_dir.exists():
             shutil.rmtree(model_dir)
         shutil.copytree(last / "model", model_dir)
+        if config.mode == "lora" and base_ref is not None:
+            checkpoint.point_adapter_at(model_dir, base_ref)  # a moved run's last checkpoint names the old base
     accelerator.wait_for_everyone()
     steps_rows = [r for r in curve.rows if r["loss"] is not None]
     result = RunResult(
@@ -241,11 +240,12 @@ def train(config: TrainConfig, callback: Callable[[int, dict[str, Any]], None] |
         curve=curve.rows,
         last_checkpoint=last,
         resumed_from=start_step,
+        skipped_checkpoints=point.skipped,
         trainable=trainable,
         distributed=_distributed_info(accelerator),
     )
     if main:
-        (run_dir / "result.json").write_text(json.dumps(result.to_dict(), indent=1) + "\n", encoding="utf-8")
+        write_atomic(run_dir / "result.json", json.dumps(result.to_dict(), indent=1) + "\n")
     return result
 
 
@@ -273,7 +273,7 @@ class _Loop:
         self.params = [p for p in model.parameters() if p.requires_grad]
         self.elapsed = 0.0
         self.samples_seen = 0
-        self.last_checkpoint: Path | None = checkpoint.latest_checkpoint(run_dir)
+        self.last_checkpoint: Path | None = None
 
     def run(self, loader, start_step, elapsed0, evaluator, callback) -> Path:
         from tqdm import tqdm  # text bars in a kernel too (tqdm.auto wants ipywidgets, else warns)
@@ -378,35 +378,3 @@ class _Loop:
             f"non-finite loss ({loss}) at step {step} of {self.run_dir}; training stopped before updating the "
             f"weights, {kept}. Try a lower lr, max_grad_norm, or mixed_precision='no'."
         )
-
-
-class _Evaluator:
-    """Mean loss on a fixed, seeded draw of ``eval_samples`` records, split across processes."""
-
-    def __init__(self, sources, llm, config: TrainConfig, accelerator):
-        world, rank = accelerator.num_processes, accelerator.process_index
-        per_rank = -(-config.eval_samples // world)
-        plan = data.mixture_plan(sources, 1, per_rank * world, config.seed + 1)
-        self.batches = data.MicroBatches(plan, sources, llm, rank, per_rank, config.frame_cache_mb)
-        self.llm, self.accelerator, self.batch_size = llm, accelerator, config.batch_size
-
-    @torch.no_grad()
-    def loss(self, model) -> float:
-        pairs = self.batches.records(0)
-        unwrapped = self.accelerator.unwrap_model(model)
-        was_training = unwrapped.training
-        unwrapped.eval()
-        total, count = torch.zeros((), device=self.accelerator.device), 0
-        try:
-            for i in range(0, len(pairs), self.batch_size):
-                chunk = pairs[i : i + self.batch_size]
-                for group in data.encode_groups(self.llm, chunk, self.batches.cache):
-                    loss = unwrapped(**self.llm.to_device(group.batch)).loss.detach()
-                    total += loss * group.weight * len(chunk)
-                count += len(chunk)
-        finally:
-            unwrapped.train(was_training)
-        mean = total / max(count, 1)
-        if self.accelerator.num_processes > 1:
-            mean = self.accelerator.reduce(mean, reduction="mean")
-        return float(mean)

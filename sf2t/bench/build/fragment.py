@@ -22,8 +22,15 @@ from sf2t.bench.build.texts import (
 from sf2t.bench.build.video import _box_change, _Draft, _Video
 from sf2t.video import sample_indices
 
+DISTINCT_QUESTION = "How many different frames are shown?"
+
 
 def _frame_count(v: _Video, cfg: MiniConfig, rng) -> list[_Draft]:
+    """How many frames are shown (``variant`` "count"), and, as its control, how many *different*
+    frames are shown when each of k visibly different frames is shown twice in a row (``variant``
+    "distinct"). Every family turns a frame count into an input length, so the first is answerable
+    from the input's length alone (blind included); the second is not: its answer is k while the
+    input holds 2k frames, and 2k is always among the options."""
     lo, hi = cfg.count_range
     counts = [n for n in range(lo, hi + 1, 2) if n <= v.total]
     out = []
@@ -31,8 +38,42 @@ def _frame_count(v: _Video, cfg: MiniConfig, rng) -> list[_Draft]:
         near = sorted((c for c in range(lo, hi + 1, 2) if c != n), key=lambda c: (abs(c - n), c))
         wrong = [str(c) for c in near[: cfg.n_options - 1]]
         idx = sample_indices(v.total, n, "centers").tolist()
-        out.append(_Draft("Frame Count", "How many frames are shown?", str(n), wrong, idx, meta={"frames": n}))
+        out.append(
+            _Draft(
+                "Frame Count", "How many frames are shown?", str(n), wrong, idx, meta={"frames": n, "variant": "count"}
+            )
+        )
     rng.shuffle(out)
+    control = _distinct_frames(v, cfg)
+    rng.shuffle(control)
+    mixed = [d for pair in itertools.zip_longest(out, control) for d in pair if d is not None]
+    return mixed  # count and control alternate, so a video's first Frame Count questions include both
+
+
+def _distinct_frames(v: _Video, cfg: MiniConfig) -> list[_Draft]:
+    """The control of Frame Count: k frames whose actor box changes visibly from each to the next
+    (`_ordered_frames`, at least ``cfg.distinct_min_px`` apart), each shown twice in a row."""
+    out = []
+    for k in (2, 3, 4):
+        idx = _ordered_frames(v, k)
+        if idx is None or 2 * k > cfg.count_range[1]:
+            continue
+        boxes = [v.boxes[i] for i in idx]
+        if any(_box_change(a, b, cfg.distinct_min_px) is None for a, b in zip(boxes, boxes[1:], strict=False)):
+            continue  # not one clear change between neighbours: "different" would be arguable
+        shown = [i for i in idx for _ in range(2)]
+        others = [c for c in range(1, 2 * k + 3) if c not in (k, 2 * k)]
+        wrong = [str(2 * k)] + [str(c) for c in sorted(others, key=lambda c: (abs(c - k), c))[: cfg.n_options - 2]]
+        out.append(
+            _Draft(
+                "Frame Count",
+                DISTINCT_QUESTION,
+                str(k),
+                wrong,
+                shown,
+                meta={"frames": 2 * k, "distinct": k, "variant": "distinct"},
+            )
+        )
     return out
 
 

@@ -174,18 +174,20 @@ class BuildResult:
 def build_mini(
     world_dir: str | os.PathLike,
     out_dir: str | os.PathLike,
-    n_videos: int = 120,
+    n_videos: int | None = 120,
     questions_per_video: int = 25,
     seed: int = 0,
     **options: Any,
 ) -> BuildResult:
     """Build FineVidBench-mini from a synthetic world folder's bench split into ``out_dir``:
     ``finevidbench_mini.jsonl``, ``videos/`` (copies, so the folder is self-contained and no
-    symlink leaves the data root), ``stats.csv`` and ``build.json`` (the parameters)."""
+    symlink leaves the data root), ``stats.csv`` and ``build.json`` (the parameters).
+    ``n_videos=None`` uses every video of the world."""
     from sf2t.world import COLORS, load_truth
 
-    cfg = MiniConfig(n_videos=n_videos, questions_per_video=questions_per_video, seed=seed, **options)
     truths = load_truth(world_dir)
+    n_videos = len(truths) if n_videos is None else n_videos
+    cfg = MiniConfig(n_videos=n_videos, questions_per_video=questions_per_video, seed=seed, **options)
     items = build_items(truths, cfg, colour_names=sorted(COLORS))
     out = Path(out_dir)
     (out / "videos").mkdir(parents=True, exist_ok=True)

@@ -139,6 +139,7 @@ class MiniConfig:
     speeds: tuple[float, ...] = PLAYBACK_SPEEDS
     n_options: int = 4
     min_shift_px: float = 2.0
+    distinct_min_px: float = 4.0  # frames count as different for the Frame Count control: the actor moved this far
     region_margin: float = 0.04
 
     def validate(self) -> None:

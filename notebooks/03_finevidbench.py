@@ -19,7 +19,7 @@
 # The paper evaluates Video-LLMs on **FineVidBench** (910 videos, 22,718 questions, about 25 per video)
 # at two levels: **scene** level (what happens, with what effect, how fast) and **fragment** level (the
 # properties of a sequence of frames). Its videos and questions are not released, and the category names
-# below are our reconstruction (see `paper.md` §3), so this notebook builds **FineVidBench-mini** from the
+# below are our reconstruction (see `docs/method.md` §3), so this notebook builds **FineVidBench-mini** from the
 # held-out split of our synthetic world (`sf2t.bench.build`), where every answer is computed from ground truth:
 #
 # | level | category | what is asked (our design) |
@@ -40,9 +40,9 @@
 # *blind* run of the same model on black frames (questions it answers blind are text shortcuts).
 
 # %% tags=["parameters"]
-repo_root = None  # resolved below: the first ancestor of the working directory with a pyproject.toml
+repo_root = None  # the sf2t checkout (None: found from the working directory, else from the installed sf2t)
 results_dir = None  # None: <repo>/results (the reproduce test points it at a temporary folder)
-paper_dir = None  # None: <repo>/paper for mini, <repo>/paper/<profile> for any other profile
+paper_dir = None  # the paper folder (reproduce passes paper/); None: results/scratch/03_finevidbench/
 profile = "mini"  # quick | mini | full | paper (set by `nox -s reproduce`)
 n_videos = None  # None: the profile's value (mini: 120 videos, the paper's 25 questions per video)
 questions_per_video = None
@@ -52,17 +52,25 @@ seed = 0
 torch_threads = 1  # tiny models run several times faster on one thread than on two (measured)
 size = 112  # frame width and height of the world (pixels)
 num_frames = 32
-work_dir = None  # world and bench files; None = results/cache/finevidbench/<profile>
+work_dir = None  # world and bench files (None: results/cache/finevidbench/<profile>)
 
 # %%
+import importlib.util
 import json
 import sys
 import time
 from pathlib import Path
 
+here = Path.cwd()
 root = Path(repo_root) if repo_root else next(
-    p for p in [Path.cwd(), *Path.cwd().parents] if (p / "pyproject.toml").exists()
+    (p for p in [here, *here.parents] if (p / "pyproject.toml").is_file() and (p / "sf2t").is_dir()), None
 )
+if root is None:  # papermill run from outside the checkout: the checkout sf2t is installed from (pip install -e)
+    spec = importlib.util.find_spec("sf2t")
+    root = Path(spec.origin).parents[1] if spec and spec.origin else here
+if not (root / "pyproject.toml").is_file() or not (root / "sf2t").is_dir():
+    raise SystemExit(f"no sf2t checkout at or above {here}, and sf2t is not installed from one: run inside the "
+                     "repository, pass -p repo_root <checkout>, or `pip install -e <checkout>`")
 sys.path.insert(0, str(root))
 
 try:  # torch must be loaded before decord (the other order crashes torch's forward pass)
@@ -109,7 +117,7 @@ questions_per_video = questions_per_video or P["questions_per_video"]
 models = P["models"] if models is None else list(models)
 eval_per_category = P["eval_per_category"] if eval_per_category is None else eval_per_category
 results_root = Path(results_dir) if results_dir else root / "results"
-paper_out = paper_root(root, profile, paper_dir)
+paper_out = paper_root(root, profile, paper_dir, "03_finevidbench")
 work = Path(work_dir) if work_dir else results_root / "cache" / "finevidbench" / profile
 runs = results_root / "finevidbench" / profile
 tables, figures = paper_out / "tables", paper_out / "figures"
@@ -219,13 +227,13 @@ print(format_rows([{"category": c, "questions": sum(it["category"] == c for it i
 # `base`, with their blind runs). Pass any other checkpoint (or a LoRA adapter folder through
 # `sf2t evaluate --adapter`) via the `models` parameter.
 # Each run writes `items.jsonl` (one record per question, with the exact frame indices the model saw)
-# and `aggregate.json` (accuracy per level and category with bootstrap 95% intervals, the config and
-# the git commit) under `results/finevidbench/<profile>/<model>-<items hash>/`, and resumes where it
-# stopped.
+# and `aggregate.json` (accuracy per level and category with bootstrap 95% intervals, and the config
+# with its paths relative to the run folder) under `results/finevidbench/<profile>/<model>-<items hash>/`,
+# and resumes where it stopped. The git commit and the timestamps go to `provenance.json` beside them
+# (git-ignored: they change every run, the committed files do not).
 
 # %%
 eval_items = spread_subset(items, eval_per_category) if eval_per_category else items
-bench_name = str(built.path.relative_to(root)) if built.path.is_relative_to(root) else str(built.path)
 print(f"evaluating {len(eval_items)} questions ({eval_per_category or 'all'} per category)")
 aggregates = {}
 if not HAVE_TORCH:
@@ -237,7 +245,7 @@ else:
         name = spec.replace(":", "_").replace("/", "_") + "-" + items_sha256(eval_items)[:8]  # one folder per item set
         aggregates[spec] = evaluate(model, eval_items, built.path.parent, runs / name, batch_size=8,
                                     model_name=spec, progress=False,
-                                    extra_config={"profile": profile, "bench": bench_name})
+                                    extra_config={"profile": profile, "bench": built.path})  # a Path: recorded relative
         o = aggregates[spec]["overall"]
         print(f"{spec}: accuracy {o['accuracy']:.3f} (95% CI {o['ci95'][0]:.3f}-{o['ci95'][1]:.3f}), "
               f"blind {aggregates[spec]['baselines']['blind']['overall']['accuracy']:.3f}, "

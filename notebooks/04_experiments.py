@@ -18,7 +18,7 @@
 #
 # The paper (Hu et al., CVPR 2025) fine-tunes several Video-LLMs with SF²T, its self-supervised fragment
 # tasks, and reports that SF²T improves them on FineVidBench and complements supervised fine-tuning (SFT).
-# This notebook runs the **same design on our synthetic world** (design.md §5), with every choice ours:
+# This notebook runs the **same design on our synthetic world** (docs/method.md §4), with every choice ours:
 #
 # 1. **Worlds**: base pretraining, training (unlabelled), labelled (SFT), held-out labelled (the base's
 #    competence) and benchmark videos, from disjoint seed ranges (checked).
@@ -42,23 +42,31 @@
 # `results/experiment/<profile>/`; notebook 05 turns them into `paper/`.
 
 # %% tags=["parameters"]
-repo_root = None  # resolved below: the first ancestor of the working directory with a pyproject.toml
+repo_root = None  # the sf2t checkout (None: found from the working directory, else from the installed sf2t)
 results_dir = None  # None: <repo>/results
-paper_dir = None  # unused here (notebook 05 writes paper/); accepted so every notebook takes the same parameters
+paper_dir = None  # unused here: accepted so that every notebook takes the same parameters
 profile = "mini"  # quick | mini | full | paper, or a path to a profile JSON file
 overrides = {}  # dotted profile keys, e.g. {"base.default.steps": 600, "competence_gate.on_fail": "warn"}
 workers = None  # None: the profile's value (parallel processes, one torch thread each)
 from_scratch = False  # retrain the base models instead of reusing results/bases/<profile> (tens of minutes each)
 
 # %%
+import importlib.util
 import json
 import sys
 import time
 from pathlib import Path
 
+here = Path.cwd()
 root = Path(repo_root) if repo_root else next(
-    p for p in [Path.cwd(), *Path.cwd().parents] if (p / "pyproject.toml").exists()
+    (p for p in [here, *here.parents] if (p / "pyproject.toml").is_file() and (p / "sf2t").is_dir()), None
 )
+if root is None:  # papermill run from outside the checkout: the checkout sf2t is installed from (pip install -e)
+    spec = importlib.util.find_spec("sf2t")
+    root = Path(spec.origin).parents[1] if spec and spec.origin else here
+if not (root / "pyproject.toml").is_file() or not (root / "sf2t").is_dir():
+    raise SystemExit(f"no sf2t checkout at or above {here}, and sf2t is not installed from one: run inside the "
+                     "repository, pass -p repo_root <checkout>, or `pip install -e <checkout>`")
 sys.path.insert(0, str(root))
 
 import torch  # noqa: E402  (loaded before decord: the other order crashes torch)

@@ -41,12 +41,13 @@
 # | `figures/accuracy_vs_frames`, `figures/accuracy_vs_speed` | robustness to frame count and playback speed |
 
 # %% tags=["parameters"]
-repo_root = None  # resolved below: the first ancestor of the working directory with a pyproject.toml
+repo_root = None  # the sf2t checkout (None: found from the working directory, else from the installed sf2t)
 results_dir = None  # None: <repo>/results
-paper_dir = None  # None: <repo>/paper for mini, <repo>/paper/<profile> for any other profile
+paper_dir = None  # the paper folder (reproduce passes paper/); None: results/scratch/05_paper/
 profile = "mini"  # which results/experiment/<profile>/ to report
 
 # %%
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -56,9 +57,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+here = Path.cwd()
 root = Path(repo_root) if repo_root else next(
-    p for p in [Path.cwd(), *Path.cwd().parents] if (p / "pyproject.toml").exists()
+    (p for p in [here, *here.parents] if (p / "pyproject.toml").is_file() and (p / "sf2t").is_dir()), None
 )
+if root is None:  # papermill run from outside the checkout: the checkout sf2t is installed from (pip install -e)
+    spec = importlib.util.find_spec("sf2t")
+    root = Path(spec.origin).parents[1] if spec and spec.origin else here
+if not (root / "pyproject.toml").is_file() or not (root / "sf2t").is_dir():
+    raise SystemExit(f"no sf2t checkout at or above {here}, and sf2t is not installed from one: run inside the "
+                     "repository, pass -p repo_root <checkout>, or `pip install -e <checkout>`")
 sys.path.insert(0, str(root))
 
 from sf2t.report import (  # noqa: E402
@@ -72,7 +80,7 @@ from sf2t.report import (  # noqa: E402
 )
 
 results = (Path(results_dir) if results_dir else root / "results") / "experiment" / profile
-paper = paper_root(root, profile, paper_dir)
+paper = paper_root(root, profile, paper_dir, "05_paper")
 tables, figures = paper / "tables", paper / "figures"
 S = read_json(results / "summary.json")
 stats = read_json(results / "bench_stats.json")

@@ -28,15 +28,25 @@ FIGURE_FORMATS = ("pdf", "png")
 
 
 DEFAULT_PROFILE = "mini"
+#: Where a notebook run by hand writes its tables and figures: ``<repo>/results/scratch/<notebook>/``.
+SCRATCH = ("results", "scratch")
 
 
-def paper_root(repo: str | os.PathLike, profile: str, paper_dir: str | os.PathLike | None = None) -> Path:
-    """Where a notebook writes a profile's tables and figures: ``paper/`` for the default profile,
-    ``paper/<profile>/`` for any other, so a quick or full run never overwrites the committed
-    default artifacts. ``paper_dir`` (a notebook parameter) overrides both."""
-    if paper_dir:
-        return Path(paper_dir)
-    return Path(repo) / "paper" / ("" if profile == DEFAULT_PROFILE else profile)
+def paper_root(
+    repo: str | os.PathLike,
+    profile: str | None,
+    paper_dir: str | os.PathLike | None = None,
+    notebook: str = "notebook",
+) -> Path:
+    """Where a notebook writes a profile's tables and figures.
+
+    ``paper_dir`` is the paper folder (`nox -s reproduce` passes the repository's ``paper/``);
+    without it, a scratch folder ``results/scratch/<notebook>/`` (git-ignored), so a notebook run
+    by hand never rewrites the committed artifacts. Inside it the default profile writes to the
+    folder itself and any other profile to ``<profile>/``, so a quick or full run never overwrites
+    the default's; ``profile=None`` is for artifacts that are the same under every profile."""
+    base = Path(paper_dir) if paper_dir else Path(repo).joinpath(*SCRATCH, notebook)
+    return base if profile in (None, DEFAULT_PROFILE) else base / profile
 
 
 def read_json(path: str | os.PathLike) -> Any:

@@ -1,6 +1,7 @@
 """The environment files agree with each other and the package exposes its command."""
 
 import argparse
+import json
 import re
 import subprocess
 import sys
@@ -159,3 +160,76 @@ def test_tables_shown_in_the_readme_are_the_generated_files():
     blocks = re.findall(r"<!-- include (\S+) -->\n(.*?)<!-- end include -->", readme, flags=re.S)
     for path, text in blocks:
         assert text.strip() == (ROOT / path).read_text(encoding="utf-8").strip(), f"README's copy of {path} is stale"
+
+
+def test_documents_cite_only_what_the_repository_holds():
+    """Notebooks, docstrings and documents cite `docs/method.md §N`, never a file that is not in the
+    repository (an earlier version cited design.md and paper.md, which were not)."""
+    method = (ROOT / "docs" / "method.md").read_text(encoding="utf-8")
+    sections = set(re.findall(r"^## §(\d+)", method, flags=re.M))
+    files = [ROOT / "README.md", *ROOT.glob("docs/*.md"), *ROOT.glob("paper/**/*.md"), *ROOT.glob("notebooks/*.py"),
+             *ROOT.glob("sf2t/**/*.py"), *ROOT.glob("configs/**/*"), *ROOT.glob("research/**/*.md")]
+    for path in (p for p in files if p.is_file()):
+        text = path.read_text(encoding="utf-8")
+        name = path.relative_to(ROOT)
+        cited = re.search(r"(?<![\w/.-])(design|paper|style)\.md", text)
+        assert not cited, f"{name} cites {cited.group(0)}, a file outside the repository"
+        for section in re.findall(r"docs/method\.md`?\s*§(\d+)", text):
+            assert section in sections, f"{name} cites docs/method.md §{section}, which does not exist"
+
+
+def test_readme_states_the_measured_reproduce_time():
+    """"about N minutes (`results/perf/reproduce.json` PROFILE)" in the README is that record's total."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    record = json.loads((ROOT / "results" / "perf" / "reproduce.json").read_text())
+    claims = re.findall(r"about (\d+) minutes(?: of notebooks)?\s+\(`results/perf/reproduce\.json` (\w+)\)", readme)
+    assert claims, "the README states no reproduce time read from results/perf/reproduce.json"
+    for minutes, profile in claims:
+        measured = record[profile]["total_s"] / 60
+        assert abs(int(minutes) - measured) <= 0.5, f"README says {minutes} min for {profile}, measured {measured:.1f}"
+
+
+def test_crosscheck_pins_are_exact_and_its_model_code_is_sf2ts():
+    nox_pins = _pyproject()["tool"]["sf2t"]["nox"]
+    for req in nox_pins["crosscheck"] + nox_pins["no_deps_test"]:
+        assert re.fullmatch(r"[A-Za-z0-9_.\-]+==[0-9][0-9A-Za-z.+\-]*", req), req
+    deps = {re.split(r"[=<>!~;\[ ]", d, maxsplit=1)[0] for d in _pyproject()["project"]["dependencies"]}
+    assert set(nox_pins["crosscheck_same_as_sf2t"]) <= deps
+
+
+def _crosscheck_tool():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("crosscheck", ROOT / ".ci" / "crosscheck.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_crosscheck_reads_lmms_eval_samples_and_counts_agreement(tmp_path):
+    tool = _crosscheck_tool()
+    samples = [
+        {"doc_id": 0, "filtered_resps": "B", "overall": {"id": "q1", "pred": "B"}},
+        {"doc_id": 1, "filtered_resps": ["the cat"], "overall": {"id": "q2", "pred": None}},
+    ]
+    (tmp_path / "model").mkdir()
+    log = tmp_path / "model" / "x_samples_finevidbench_mini.jsonl"
+    log.write_text("".join(json.dumps(s) + "\n" for s in samples))
+    theirs = tool.lmms_eval_samples(tmp_path)
+    assert theirs == {"q1": {"text": "B", "pred": "B"}, "q2": {"text": "the cat", "pred": None}}
+    items = [{"id": "q1", "category": "Action", "answer": "B"}, {"id": "q2", "category": "Speed", "answer": "A"}]
+    ours = {"q1": {"raw": "B", "pred": "B"}, "q2": {"raw": "A", "pred": "A"}}
+    result = tool.agreement(items, ours, theirs)
+    assert (result["same_letter"], result["same_text"]) == (0.5, 0.5)
+    assert result["accuracy"] == {"sf2t": 1.0, "lmms_eval": 0.5} and result["answered"]["lmms_eval"] == 0.5
+
+
+def test_the_committed_crosscheck_record_is_consistent_and_names_no_machine_folder():
+    path = ROOT / "results" / "crosscheck" / "qwen2_vl.json"
+    text = path.read_text(encoding="utf-8")
+    assert not re.search(r'"/(work|tmp|root|home)/', text)
+    record = json.loads(text)
+    items = record["items"]
+    assert record["n_items"] == len(items) == record["lmms_eval"]["limit"]
+    assert record["same_letter"] == sum(i["same_letter"] for i in items) / len(items)
+    assert record["lmms_eval"]["version"] == _crosscheck_tool().LMMS_EVAL.split("==")[1]

@@ -68,9 +68,18 @@ def test_loss_curves_of_a_curriculum_continue_their_step_count(tmp_path):
 def test_only_the_default_profile_writes_to_paper_itself(tmp_path):
     from sf2t.report import paper_root
 
-    assert paper_root(tmp_path, "mini") == tmp_path / "paper"
-    assert paper_root(tmp_path, "full") == tmp_path / "paper" / "full"  # never overwrites mini's artifacts
-    assert paper_root(tmp_path, "quick", tmp_path / "elsewhere") == tmp_path / "elsewhere"
+    paper = tmp_path / "paper"
+    assert paper_root(tmp_path, "mini", paper) == paper
+    assert paper_root(tmp_path, "full", paper) == paper / "full"  # never overwrites mini's artifacts
+    assert paper_root(tmp_path, None, paper) == paper  # artifacts that are the same under every profile
+
+
+def test_a_notebook_run_by_hand_writes_to_a_scratch_folder_not_paper(tmp_path):
+    from sf2t.report import paper_root
+
+    scratch = tmp_path / "results" / "scratch" / "01_fragment_tasks"
+    assert paper_root(tmp_path, "mini", None, "01_fragment_tasks") == scratch
+    assert paper_root(tmp_path, "quick", None, "01_fragment_tasks") == scratch / "quick"
 
 
 # --------------------------------------------------------------------------- sf2t report table

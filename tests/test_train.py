@@ -530,9 +530,10 @@ def test_base_curriculum_then_lora_finetune_on_it(dataset, tmp_path):
     base = pretrain_base(FAMILY, stages, tmp_path / "base", batch_size=2, warmup_steps=0, progress=False)
     assert [row["step"] for row in base.curve] == [1, 2, 3, 4] and [r["stage"] for r in base.curve] == [0, 0, 1, 1]
     second = json.loads((tmp_path / "base" / "stage-1" / "train_config.json").read_text())
-    assert second["init"] == str(tmp_path / "base" / "stage-0" / "final") and second["lr"] == 5e-4
+    assert second["init"] == "../stage-0/final" and second["lr"] == 5e-4  # relative to the run folder
+    assert TrainConfig.from_file(tmp_path / "base" / "stage-1").init == str(tmp_path / "base" / "stage-0" / "final")
     assert second["mode"] == "full" and second["train_vision"]
-    assert json.loads((tmp_path / "base" / "base_result.json").read_text())["model_dir"] == str(base.model_dir)
+    assert json.loads((tmp_path / "base" / "base_result.json").read_text())["model_dir"] == "stage-1/final"
     with pytest.raises(ConfigError, match="steps"):  # every stage is checked before any training
         pretrain_base(FAMILY, [stages[0], {"data": data, "steps": 0}], tmp_path / "again", progress=False)
     assert not (tmp_path / "again").exists()

@@ -160,7 +160,7 @@ def test_a_moved_run_folder_resumes_where_it_is_now(dataset, straight, tmp_path,
     assert main(["train", "--config", str(new), "--resume"]) == 0
     assert not old.exists()  # nothing written where the folder used to be
     result = json.loads((new / "result.json").read_text())
-    assert result["resumed_from"] == 3 and result["run_dir"] == str(new)
+    assert result["resumed_from"] == 3 and result["run_dir"] == "."  # result.json records its own folder as "."
     assert TrainConfig.from_file(new / "train_config.json").output_dir == str(new)
     adapter_config = json.loads((new / "final" / "adapter_config.json").read_text())
     assert adapter_config["base_model_name_or_path"] == str((new / "base").resolve())

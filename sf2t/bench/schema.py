@@ -7,7 +7,7 @@ and ``source``. ``frames`` holds the exact source indices in presentation order,
 ``transform`` (or null), the playback ``speed`` of a speed variant (or null) and the
 ``order`` the frames are shown in, so what a model saw can always be replayed.
 
-The categories are our reconstruction of the paper's (see ``paper.md`` §3): scene level
+The categories are our reconstruction of the paper's (see ``docs/method.md`` §3): scene level
 Action, Effect, Speed; fragment level Frame Count, Meaning of Order, Frame Comparison,
 Adjust or Not, Rearrangement.
 

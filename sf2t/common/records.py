@@ -3,7 +3,8 @@
 Task samples, benchmark items, training data and per-item results are all JSONL. A
 malformed line is reported with its file and line number (every bad line, not only the
 first), and a video path that leaves the data root is refused, so a benchmark file cannot
-make a run read arbitrary files.
+make a run read arbitrary files. A path written into a results file is written relative to
+that file's folder (`portable_path`), so committed results name no folder of one machine.
 """
 
 from __future__ import annotations
@@ -214,3 +215,24 @@ def resolve_under(root: str | os.PathLike, relative: str | os.PathLike) -> Path:
     if candidate != root_path and root_path not in candidate.parents:
         raise ValueError(f"path {str(relative)!r} resolves outside the data root {root_path}")
     return candidate
+
+
+def portable_path(path: str | os.PathLike, base: str | os.PathLike) -> str:
+    """``path`` as a results file under ``base`` records it: relative to ``base`` (POSIX
+    separators) when the two share a folder below the filesystem root, so a committed file names
+    no machine's folders and still points the right way after the repository moves; otherwise
+    (another drive, or nothing in common but ``/``) absolute."""
+    target, start = os.path.abspath(path), os.path.abspath(base)
+    try:
+        common = os.path.commonpath([target, start])
+    except ValueError:  # different drives
+        return Path(target).as_posix()
+    if os.path.dirname(common) == common:  # only the filesystem root in common
+        return Path(target).as_posix()
+    return Path(os.path.relpath(target, start)).as_posix()
+
+
+def resolve_portable(path: str | os.PathLike, base: str | os.PathLike) -> str:
+    """The inverse of `portable_path`: a relative ``path`` read from a file under ``base``."""
+    path = os.fspath(path)
+    return path if os.path.isabs(path) else os.path.normpath(os.path.join(base, path))

@@ -7,7 +7,9 @@ reruns the stage instead of reusing outputs the old code made). Running it again
 with the same fingerprint returns the recorded outputs at once; a different fingerprint
 means the old outputs are stale, so they are moved aside (never silently overwritten) and
 the stage runs again. A stage that was killed midway has no ``stage.json`` yet and simply
-runs again; the training and evaluation code resume from their own checkpoints.
+runs again; the training and evaluation code resume from their own checkpoints. Outputs that
+name files in the stage's folder are recorded relative to it (``./final``), so a marker names
+no machine's folders and a moved results folder is still reused.
 """
 
 from __future__ import annotations
@@ -110,7 +112,7 @@ def run_stage(
     marker = read_marker(out)
     if marker and marker.get("fingerprint") == fp and not force:
         log(f"[{name}] reusing finished stage in {out} (inputs unchanged)")
-        return marker["outputs"]
+        return _outputs_from_marker(marker["outputs"], out)
     if marker and out.exists():
         aside = out.with_name(f"{out.name}.stale-{marker.get('fingerprint', 'unknown')[:10]}")
         if aside.exists():
@@ -126,9 +128,32 @@ def run_stage(
         "stage": name,
         "fingerprint": fp,
         "seconds": round(time.perf_counter() - t0, 3),
-        "outputs": outputs,
+        "outputs": _outputs_for_marker(outputs, out),
     }
     tmp = out / (MARKER + ".tmp")
     tmp.write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
     os.replace(tmp, out / MARKER)
     return outputs
+
+
+def _outputs_for_marker(value: Any, out: Path) -> Any:
+    """Absolute paths inside ``out`` as ``./relative`` (the form `_outputs_from_marker` reads back)."""
+    if isinstance(value, dict):
+        return {k: _outputs_for_marker(v, out) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_outputs_for_marker(v, out) for v in value]
+    if isinstance(value, str | os.PathLike) and os.path.isabs(value):
+        inside = Path(os.path.abspath(value))
+        if inside == out.absolute() or out.absolute() in inside.parents:
+            return "./" + inside.relative_to(out.absolute()).as_posix()
+    return value
+
+
+def _outputs_from_marker(value: Any, out: Path) -> Any:
+    if isinstance(value, dict):
+        return {k: _outputs_from_marker(v, out) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_outputs_from_marker(v, out) for v in value]
+    if isinstance(value, str) and value.startswith("./"):
+        return str(out.absolute() / value[2:])
+    return value

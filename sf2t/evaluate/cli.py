@@ -163,7 +163,7 @@ def run_cli(args: argparse.Namespace) -> int:
             adapter=args.adapter,
             skipped=skipped,
             seed=args.seed,
-            extra_config={"bench": str(args.bench), "limit": args.limit},
+            extra_config={"bench": Path(args.bench), "limit": args.limit},
         )
     except (OutputFolderBusy, ValueError) as exc:  # another writer; a folder holding another run
         return _fail(str(exc))

@@ -33,7 +33,7 @@ from typing import Any
 
 from sf2t.bench import SkippedItem
 from sf2t.common.prompts import option_letters
-from sf2t.common.records import JsonlAppender, RecordError, dumps, iter_jsonl
+from sf2t.common.records import JsonlAppender, RecordError, dumps, iter_jsonl, portable_path
 from sf2t.evaluate.aggregation import aggregate
 from sf2t.evaluate.formulations import NORMALIZATIONS
 from sf2t.evaluate.items import _shifts, item_prompt, rotate_item
@@ -45,6 +45,9 @@ MODES = ("letters", "cloze", "generate")
 ITEMS_FILE = "items.jsonl"
 AGGREGATE_FILE = "aggregate.json"
 CONFIG_FILE = "config.json"
+#: When and from which commit a run folder was last written: changes every run, so it is kept
+#: apart from the aggregate (and git-ignored under ``results/``), which equal runs write byte for byte.
+PROVENANCE_FILE = "provenance.json"
 BLIND_DIR = "blind"
 #: Config keys that must match for a restart to continue an existing run folder.
 RUN_IDENTITY = (
@@ -191,7 +194,7 @@ def run_items(
     that a kill left partly written is scored whole again (its batches unchanged) and only its
     missing records written. Returns the skip entries of items whose frames could not be made:
     they are not written, so a rerun tries them again."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # text bars in a kernel too (tqdm.auto wants ipywidgets, else warns)
 
     done = read_done(path)
     failed: list[dict[str, Any]] = []
@@ -260,7 +263,10 @@ def evaluate(
     Items that cannot be asked (invalid, a repeated id, frames that cannot be made) and the
     loader's ``skipped`` are listed in the aggregate's ``skipped`` (line, id, video, reason,
     kind); ``counts`` says how many of ``total`` were ``evaluated``. One run at a time writes
-    ``out_dir``: a second gets `OutputFolderBusy`."""
+    ``out_dir``: a second gets `OutputFolderBusy`. The files name no machine: ``videos_root`` and
+    any `Path` in ``extra_config`` are recorded relative to ``out_dir`` (`portable_path`); the git
+    commit and the timestamps, which change every run, go to ``provenance.json`` (also in the
+    returned dict), not into ``aggregate.json``."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     if normalization not in NORMALIZATIONS:
@@ -290,11 +296,11 @@ def evaluate(
         "max_new_tokens": max_new_tokens if mode == "generate" else None,
         "bench_sha256": items_sha256(items),
         "n_items": len(asked),
-        "videos_root": str(videos_root),
+        "videos_root": portable_path(videos_root, out),
         "n_bootstrap": n_bootstrap,
         "seed": seed,
         "blind_frames": "black frames, same count and size",
-        **(extra_config or {}),
+        **{k: portable_path(v, out) if isinstance(v, Path) else v for k, v in (extra_config or {}).items()},
     }
     with exclusive(out):
         _check_config(out, config, resume)
@@ -341,14 +347,19 @@ def evaluate(
             items, records, circular=circular, n_bootstrap=n_bootstrap, seed=seed, blind_records=blind_records
         )
         agg["baselines"]["blind"] = blind_summary
+        shown_root = (os.path.realpath(videos_root), config["videos_root"])  # a reason names files as config does
+        failed = [{**f, "reason": f["reason"].replace(*shown_root)} for f in failed]
         agg["skipped"] = loader_skips(skipped) + rejected + failed
         agg["counts"].update(skipped=len(agg["skipped"]), total=len(asked) + len(skipped))
         agg["config"] = config
-        agg["git"] = _git_commit()
-        agg["timestamps"] = {
-            "started": started,
-            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-            "seconds_this_session": round(time.perf_counter() - t0, 3),
-        }
         (out / AGGREGATE_FILE).write_text(json.dumps(agg, indent=2, sort_keys=True) + "\n")
-    return agg
+        provenance = {
+            "git": _git_commit(),
+            "timestamps": {
+                "started": started,
+                "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+                "seconds_this_session": round(time.perf_counter() - t0, 3),
+            },
+        }
+        (out / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
+    return {**agg, **provenance}

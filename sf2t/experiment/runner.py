@@ -126,7 +126,7 @@ def run_experiment(profile: Profile, results_dir: str | Path, log=print, from_sc
 
 def parallel(fn: Callable, jobs: list[tuple], workers: int, desc: str) -> list[Any]:
     """``fn(*job)`` for every job, in ``workers`` spawned processes (or in this one), results in job order."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # text bars in a kernel too (tqdm.auto wants ipywidgets, else warns)
 
     bar = tqdm(total=len(jobs), desc=desc, unit="run")
     results: list[Any] = [None] * len(jobs)

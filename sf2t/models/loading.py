@@ -91,6 +91,7 @@ def attach_adapter(llm: VideoLLM, adapter: str | Path, trainable: bool = False) 
     from peft import PeftModel
 
     from sf2t.models.identity import base_identity, describe, mismatch
+    from sf2t.models.lora import peft_quietly
 
     adapter = Path(adapter)
     if llm.is_adapter:
@@ -111,7 +112,8 @@ def attach_adapter(llm: VideoLLM, adapter: str | Path, trainable: bool = False) 
                 f"{describe(recorded)}, but the base given is {describe(actual)}; their {differs} differ"
             )
     try:
-        model = PeftModel.from_pretrained(llm.model, str(adapter), is_trainable=trainable)
+        with peft_quietly():
+            model = PeftModel.from_pretrained(llm.model, str(adapter), is_trainable=trainable)
     except (RuntimeError, ValueError, KeyError, OSError) as err:
         raise ValueError(f"{adapter}: adapter does not match the base model {source}: {err}") from err
     wrapped = VideoLLM(llm.spec, model, llm.processor, device=llm.device, origin=llm.origin)

@@ -3,10 +3,22 @@ towers of several families have `q_proj`/`v_proj` too and a plain name list woul
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 
 from sf2t.models.base import VideoLLM
+
+
+@contextlib.contextmanager
+def peft_quietly() -> Iterator[None]:
+    """Wrap or load an adapter without peft's repeated FutureWarning: peft 0.21 reads the
+    ``is_gradient_checkpointing`` property that transformers 5 deprecated, once per model it wraps.
+    Only that warning is hidden, and only around peft's own calls."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        yield
 
 
 def lora_config(
@@ -57,5 +69,6 @@ def apply_lora(llm: VideoLLM, config) -> VideoLLM:
 
     if llm.is_adapter:
         raise ValueError(f"{llm.family} model already carries a LoRA adapter")
-    peft_model = get_peft_model(llm.model, config)
+    with peft_quietly():
+        peft_model = get_peft_model(llm.model, config)
     return VideoLLM(llm.spec, peft_model, llm.processor, device=llm.device, origin=llm.origin)

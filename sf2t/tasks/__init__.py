@@ -2,7 +2,7 @@
 
 Pipeline stage ``tasks``: it turns any decoded video into fragment-task conversations built
 from the video's own properties (counting, consistency verification, localization, disorder
-detection, rearrangement; Hu et al., CVPR 2025, to our specification in design.md §3),
+detection, rearrangement; Hu et al., CVPR 2025, to our specification in docs/method.md §2),
 mixes them by ratio and writes them as JSONL records. It may import only `sf2t.common` and
 `sf2t.video`: never the synthetic world's ground truth (`sf2t.world`), the benchmark, models
 or evaluation (an import-linter contract checks this). `base` holds the shared task shape

@@ -4,7 +4,7 @@ placement, the frame-merging rule and the helpers the five tasks share.
 The paper (Hu et al., CVPR 2025) names five fragment tasks built from a video's own
 properties, without labels: counting, consistency verification, localization, disorder
 detection and rearrangement. Its prompts, frame counts and option formats are unknown;
-everything below is **our specification** (design.md §3), with each choice a parameter.
+everything below is **our specification** (docs/method.md §2), with each choice a parameter.
 
 Shared shape. A task is a small frozen dataclass whose fields are its difficulty
 parameters (validated on construction), with ``name``, ``min_frames()`` (decoded frames it

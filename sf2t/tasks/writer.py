@@ -117,7 +117,7 @@ def generate_samples(
     ``n`` samples in the mixture's ratios come out whenever later videos can serve them.
     Same arguments, same records.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # text bars in a kernel too (tqdm.auto wants ipywidgets, else warns)
 
     if answer_form not in ANSWER_FORMS:
         raise ValueError(f"unknown answer form {answer_form!r}; choose one of {ANSWER_FORMS}")

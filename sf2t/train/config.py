@@ -12,6 +12,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from sf2t.common.records import portable_path, resolve_portable
+from sf2t.train.config_paths import map_paths
+
 MODES = ("full", "lora")
 SCHEDULES = ("cosine", "constant", "linear")
 MIXED_PRECISION = ("no", "bf16", "fp16", "auto")
@@ -191,8 +194,14 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def to_json(self, path: str | os.PathLike | None = None) -> str:
-        text = json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False) + "\n"
+    def to_json(self, path: str | os.PathLike | None = None, relative_to: str | os.PathLike | None = None) -> str:
+        """The config as JSON (written to ``path`` if given). With ``relative_to`` (a run writes its
+        ``train_config.json`` so), every local path is relative to that folder, and `from_file`
+        reads it back relative to the file's folder: the run folder names no machine's folders."""
+        values = self.to_dict()
+        if relative_to is not None:
+            values = map_paths(values, lambda p: portable_path(p, relative_to), lambda m: Path(m).exists())
+        text = json.dumps(values, indent=2, sort_keys=True, allow_nan=False) + "\n"
         if path is not None:
             from sf2t.train.run_folder import write_atomic
 
@@ -237,6 +246,13 @@ class TrainConfig:
             raise ConfigError(f"{path}: cannot parse configuration ({_one_line(exc)})") from None
         if not isinstance(values, dict):
             raise ConfigError(f"{path}: expected a mapping of fields, got {type(values).__name__}")
+        if path.name == CONFIG_NAME:  # a run's own record: its paths are relative to its folder
+            folder = path.parent
+
+            def local_model(model: str) -> bool:
+                return not model.startswith("tiny:") and (folder / model).exists()
+
+            values = map_paths(values, lambda p: resolve_portable(p, folder), local_model)
         config = cls.from_dict(values, where=str(path))
         return config if run_folder is None else config.relocated(run_folder)
 

@@ -25,6 +25,7 @@ from typing import Any
 import torch
 
 from sf2t.common import seeding
+from sf2t.common.records import portable_path
 from sf2t.train import build, checkpoint, data, resume, run_folder
 from sf2t.train.config import CONFIG_NAME, ConfigError, TrainConfig
 from sf2t.train.curve import LossCurve, json_rows
@@ -54,16 +55,20 @@ class RunResult:
     trainable: dict[str, int] = field(default_factory=dict)
     distributed: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, relative_to: str | Path | None = None) -> dict[str, Any]:
+        """As ``result.json`` records it: folders relative to ``relative_to`` (default the run
+        folder), so a committed run names no machine's folders."""
+        base = self.run_dir if relative_to is None else relative_to
+        local_base = self.base_dir is not None and Path(self.base_dir).exists()  # not a hub id
         return {
-            "run_dir": str(self.run_dir),
-            "model_dir": str(self.model_dir),
-            "base_dir": self.base_dir,
+            "run_dir": portable_path(self.run_dir, base),
+            "model_dir": portable_path(self.model_dir, base),
+            "base_dir": portable_path(self.base_dir, base) if local_base else self.base_dir,
             "steps": self.steps,
             "final_loss": self.final_loss,
             "elapsed_s": self.elapsed_s,
             "samples_per_s": self.samples_per_s,
-            "last_checkpoint": None if self.last_checkpoint is None else str(self.last_checkpoint),
+            "last_checkpoint": self.last_checkpoint and portable_path(self.last_checkpoint, base),
             "resumed_from": self.resumed_from,
             "skipped_checkpoints": self.skipped_checkpoints,
             "trainable": self.trainable,
@@ -176,7 +181,7 @@ def _run(config, accelerator, run_dir, sources, eval_sources, point, claim, call
     main, world = accelerator.is_main_process, accelerator.num_processes
     llm, base_ref = prepare_model(config, run_dir, main)
     if main:
-        config.to_json(run_dir / CONFIG_NAME)
+        config.to_json(run_dir / CONFIG_NAME, relative_to=run_dir)
     accelerator.wait_for_everyone()
     llm.to(accelerator.device)
     llm.model.train()
@@ -271,7 +276,7 @@ class _Loop:
         self.last_checkpoint: Path | None = None
 
     def run(self, loader, start_step, elapsed0, evaluator, callback) -> Path:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # text bars in a kernel too (tqdm.auto wants ipywidgets, else warns)
 
         cfg, acc = self.config, self.accelerator
         batches = iter(loader)

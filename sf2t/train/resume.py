@@ -10,6 +10,7 @@ intact one before it (`ResumePoint.skipped` says which were passed over, and `tr
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import torch
 from sf2t.train import checkpoint
 from sf2t.train.checkpoint import STATE_NAME, CorruptCheckpoint
 from sf2t.train.config import CONFIG_NAME, ConfigError, TrainConfig
+from sf2t.train.config_paths import map_paths
 
 #: Fields that may differ between a run and its resumption (they do not change the result).
 RESUME_FREE_FIELDS = ("resume", "progress", "num_workers", "frame_cache_mb", "output_dir", "keep_checkpoints")
@@ -72,8 +74,8 @@ def resume_point(config: TrainConfig, run_dir: Path) -> ResumePoint:
 
 
 def _check_same_config(config: TrainConfig, run_dir: Path) -> None:
-    saved = TrainConfig.from_file(run_dir).to_dict()
-    now = config.to_dict()
+    saved = map_paths(TrainConfig.from_file(run_dir).to_dict(), os.path.abspath, os.path.exists)
+    now = map_paths(config.to_dict(), os.path.abspath, os.path.exists)  # relative to the cwd, or absolute
     changed = [k for k in now if k not in RESUME_FREE_FIELDS and now[k] != saved.get(k)]
     if changed:
         details = "; ".join(f"{k}: {saved.get(k)!r} -> {now[k]!r}" for k in changed[:5])

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sf2t.common.records import portable_path
 from sf2t.train.config import DataSource, TrainConfig
 from sf2t.train.loop import RunResult, train
 
@@ -31,8 +32,12 @@ class BaseResult:
     runs: list[RunResult]
     curve: list[dict[str, Any]] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"model_dir": str(self.model_dir), "runs": [r.to_dict() for r in self.runs]}
+    def to_dict(self, relative_to: str | Path) -> dict[str, Any]:
+        """As ``base_result.json`` records it: folders relative to ``relative_to`` (its folder)."""
+        return {
+            "model_dir": portable_path(self.model_dir, relative_to),
+            "runs": [r.to_dict(relative_to) for r in self.runs],
+        }
 
 
 def pretrain_base(
@@ -90,7 +95,7 @@ def pretrain_base(
         curve += [{**row, "stage": number, "step": row["step"] + offset} for row in result.curve]
         runs.append(result)
     result = BaseResult(model_dir=runs[-1].model_dir, runs=runs, curve=curve)
-    (out_dir / "base_result.json").write_text(json.dumps(result.to_dict(), indent=1) + "\n", encoding="utf-8")
+    (out_dir / "base_result.json").write_text(json.dumps(result.to_dict(out_dir), indent=1) + "\n", encoding="utf-8")
     return result
 
 

@@ -1,6 +1,6 @@
 """FineVidBench-mini builder: benchmark items written from the synthetic world's held-out
 ``bench`` split, because the paper's videos and questions are not released; the categories
-are our reconstruction of the paper's (see ``paper.md`` §3).
+are our reconstruction of the paper's (see ``docs/method.md`` §3).
 
 Every question is generated from ground truth and its answer is determined by the frames
 shown; the choices that make that so are documented where they are made. In the pipeline the

@@ -74,7 +74,7 @@ def render_item_clips(
     ``out_dir/clips`` (an id that would lead elsewhere is refused before anything is written)."""
     from collections import defaultdict
 
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # text bars in a kernel too (tqdm.auto wants ipywidgets, else warns)
 
     from sf2t.video import probe
     from sf2t.video.transforms import ClipFrames

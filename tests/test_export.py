@@ -100,6 +100,20 @@ def test_lmms_eval_yaml_names_the_data_and_existing_hooks(task_dir):
         assert callable(getattr(utils, hook.split(".", 1)[1])), hook
 
 
+def test_the_cloze_task_asks_the_question_alone_and_scores_the_option_texts(task_dir):
+    config = yaml.load((task_dir / "finevidbench_mini_cloze.yaml").read_text(), Loader=_TaskLoader)
+    assert config["task"] == "finevidbench_mini_cloze" and config["output_type"] == "multiple_choice"
+    assert {m["metric"] for m in config["metric_list"]} == {"acc", "acc_norm"}
+    assert config["dataset_kwargs"] == yaml.load((task_dir / "finevidbench_mini.yaml").read_text(),
+                                                 Loader=_TaskLoader)["dataset_kwargs"]  # one data file, two tasks
+    utils = _load_utils(task_dir)
+    for doc in read_jsonl(task_dir / "data" / "test.jsonl"):
+        text = utils.fvb_doc_to_cloze_text(doc)
+        assert doc["question"] in text and not any(f"\n{letter}. " in text for letter in "ABCD")
+        choices = utils.fvb_doc_to_choice(doc)
+        assert choices == doc["options"] and utils.fvb_doc_to_answer_index(doc) == "ABCD".index(doc["answer"])
+
+
 def test_utils_is_standalone_and_embeds_the_extractor(task_dir):
     source = (task_dir / "utils.py").read_text()
     assert not re.search(r"^\s*(import|from)\s+sf2t", source, flags=re.M)

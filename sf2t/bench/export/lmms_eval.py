@@ -1,5 +1,12 @@
 """The lmms-eval export: a task folder (YAML + ``utils.py``) for ``lmms-eval --include_path``.
 
+Two tasks share the data: ``<task>`` generates a reply and reads its letter (``generate_until``),
+and ``<task>_cloze`` scores each option's own words as the continuation of the question alone
+(``multiple_choice``: lmms-eval's ``acc`` and ``acc_norm``, the log-likelihood per option and per
+character), the formulation small models can answer; it needs a model wrapper that implements
+``loglikelihood`` (lmms-eval 0.7.3's LLaVA-OneVision does, its Qwen2-VL does not: use
+``sf2t evaluate --mode cloze`` there).
+
 Harnesses sample frames from a video themselves, so the export renders each item's exact
 frames (order, speed variant and transform applied) into its own short clip
 (``clips/<id>.mp4``, one frame per source frame, H.264): a model that reads all frames of that
@@ -41,7 +48,8 @@ def export_lmms_eval(
     max_new_tokens: int = 16,
     progress: bool = True,
 ) -> Path:
-    """An lmms-eval task folder: ``<task>.yaml``, ``utils.py``, the data file
+    """An lmms-eval task folder: ``<task>.yaml`` (generation), ``<task>_cloze.yaml`` (option texts
+    scored as continuations), ``utils.py``, the data file
     (``data/test.parquet`` or ``data/test.jsonl``) and ``clips/<id>.mp4`` with each item's
     exact frames. Use it with ``lmms-eval --include_path OUT --tasks <task>``."""
     if data_format not in ("parquet", "jsonl"):
@@ -59,8 +67,10 @@ def export_lmms_eval(
     else:
         data = out / "data" / "test.jsonl"
         write_jsonl(data, rows)
-    task_file.write_text(
-        task_yaml(task, data, "parquet" if data_format == "parquet" else "json", max_new_tokens), encoding="utf-8"
+    builder = "parquet" if data_format == "parquet" else "json"
+    task_file.write_text(task_yaml(task, data, builder, max_new_tokens), encoding="utf-8")
+    resolve_under(out, f"{task}_cloze.yaml").write_text(
+        cloze_task_yaml(f"{task}_cloze", data, builder), encoding="utf-8"
     )
     (out / "utils.py").write_text(utils_source(), encoding="utf-8")
     return out
@@ -169,6 +179,40 @@ def task_yaml(task: str, data_file: Path, builder: str, max_new_tokens: int) -> 
     )
 
 
+def cloze_task_yaml(task: str, data_file: Path, builder: str) -> str:
+    """The cloze variant: the question alone as the context, each option's text as a choice."""
+    return "\n".join(
+        [
+            "# lmms-eval cloze task for FineVidBench-mini, written by sf2t.bench.export: each option's own words are",
+            "# scored as the continuation of the question (acc: log-likelihood; acc_norm: per character).",
+            f"# Use: lmms-eval --include_path {data_file.parent.parent} --tasks {task}",
+            "# Needs a model wrapper with loglikelihood; the frame sampler should read every frame of each clip.",
+            f"task: {task}",
+            f"dataset_path: {builder}",
+            "dataset_kwargs:",
+            "  data_files:",
+            f"    test: {json.dumps(str(data_file))}",
+            "test_split: test",
+            "output_type: multiple_choice",
+            "doc_to_visual: !function utils.fvb_doc_to_visual",
+            "doc_to_text: !function utils.fvb_doc_to_cloze_text",
+            "doc_to_choice: !function utils.fvb_doc_to_choice",
+            "doc_to_target: !function utils.fvb_doc_to_answer_index",
+            'target_delimiter: " "',
+            "metric_list:",
+            "  - metric: acc",
+            "    aggregation: mean",
+            "    higher_is_better: true",
+            "  - metric: acc_norm",
+            "    aggregation: mean",
+            "    higher_is_better: true",
+            "metadata:",
+            "  version: 0.1",
+            "",
+        ]
+    )
+
+
 _UTILS_HEAD = '''"""lmms-eval hooks for FineVidBench-mini, written by sf2t.bench.export.
 
 Standalone: imports nothing from sf2t, so it runs in any lmms-eval environment. The answer
@@ -205,6 +249,22 @@ def fvb_doc_to_text(doc, lmms_eval_specific_kwargs=None):
 
 def fvb_doc_to_target(doc):
     return doc["answer"]
+
+
+def fvb_doc_to_cloze_text(doc, lmms_eval_specific_kwargs=None):
+    """The cloze task's context: the question alone (no option list, no letters)."""
+    question = doc["question"]
+    if doc.get("numbered"):
+        question = f"The frames are numbered 1 to {len(doc['frame_indices'])} in the order shown.\\n" + question
+    return question
+
+
+def fvb_doc_to_choice(doc):
+    return list(doc["options"])
+
+
+def fvb_doc_to_answer_index(doc):
+    return LETTERS.index(doc["answer"])
 
 
 def fvb_process_results(doc, results):

@@ -17,9 +17,10 @@ from safetensors.torch import load_file
 from sf2t import world
 from sf2t.common.locks import lock_path
 from sf2t.common.records import write_jsonl
+from sf2t.common.records import write_text_atomic as write_atomic
 from sf2t.train import TrainConfig, train
 from sf2t.train.checkpoint import CorruptCheckpoint
-from sf2t.train.run_folder import RunFolderBusy, write_atomic
+from sf2t.train.run_folder import RunFolderBusy
 from sf2t.world.captions import caption_records
 
 #: Dropout and gradient accumulation make the bit-identical check strict (as in test_train.py).

@@ -31,8 +31,8 @@ from typing import Any
 import torch
 
 from sf2t.common import seeding
+from sf2t.common.records import write_text_atomic as write_atomic
 from sf2t.train.config import ConfigError
-from sf2t.train.run_folder import write_atomic
 
 STATE_NAME = "trainer_state.json"
 LATEST = "latest"

@@ -203,9 +203,9 @@ class TrainConfig:
             values = map_paths(values, lambda p: portable_path(p, relative_to), lambda m: Path(m).exists())
         text = json.dumps(values, indent=2, sort_keys=True, allow_nan=False) + "\n"
         if path is not None:
-            from sf2t.train.run_folder import write_atomic
+            from sf2t.common.records import write_text_atomic
 
-            write_atomic(path, text)
+            write_text_atomic(path, text)
         return text
 
     @classmethod

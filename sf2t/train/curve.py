@@ -9,7 +9,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from sf2t.train.run_folder import write_atomic
+from sf2t.common.records import write_text_atomic as write_atomic
 
 COLUMNS = ("step", "loss", "lr", "samples_per_s", "elapsed_s", "eval_loss")
 

@@ -26,11 +26,11 @@ import torch
 
 from sf2t.common import seeding
 from sf2t.common.records import portable_path
+from sf2t.common.records import write_text_atomic as write_atomic
 from sf2t.train import build, checkpoint, data, resume, run_folder
 from sf2t.train.config import CONFIG_NAME, ConfigError, TrainConfig
 from sf2t.train.curve import LossCurve, json_rows
 from sf2t.train.evaluator import Evaluator
-from sf2t.train.run_folder import write_atomic
 
 
 class TrainingError(RuntimeError):

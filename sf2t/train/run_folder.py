@@ -1,6 +1,6 @@
-"""The run folder while a run writes into it: one writer at a time (an exclusive lock), no
-folder left behind by a run that failed before its first step, and files replaced atomically
-through temporary files with unique names.
+"""The run folder while a run writes into it: one writer at a time (an exclusive lock), and no
+folder left behind by a run that failed before its first step. (Its files are replaced atomically
+by `sf2t.common.records.write_text_atomic`.)
 
 The lock is the package's one output lock (`sf2t.common.locks.exclusive_output`: an OS-level lock
 beside the folder, released by the OS when the holder dies, so a killed run never leaves the folder
@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sf2t.common.locks import OutputBusy, exclusive_output, lock_path
-from sf2t.common.records import write_text_atomic
 from sf2t.train.config import ConfigError
 
 
@@ -58,7 +57,3 @@ def claimed(run_dir: Path, main: bool = True) -> Iterator[Claim]:
             f"{run_dir} is being written by another training run (it holds {lock_path(run_dir)}); "
             "wait for that run to finish or choose another output_dir"
         ) from None
-
-
-#: One atomic writer for the whole package (a temporary file of its own, then a rename).
-write_atomic = write_text_atomic

@@ -25,8 +25,12 @@
 # SF²T starts from a *pretrained* Video-LLM. In our mini world (docs/method.md §4) that is a **base model**: a
 # tiny random instance of a real Hugging Face Video-LLM architecture (here Qwen2-VL), first trained on
 # **coarse captions** of the synthetic world ("what object is in the video?", "roughly what happens?") so
-# that it knows the world but not its fine detail. Then SF²T adds a LoRA adapter trained on fragment tasks
-# built from *unlabelled* training videos.
+# that it knows the world but not its fine detail. Then SF²T fine-tunes it on fragment tasks built from
+# *unlabelled* training videos. Every answer is written in words (the option's own text, e.g. "yes", "3, 1, 4,
+# 2") and scored by cloze: each option's words are scored as the answer to the question alone, and the best
+# per character wins. Models of a few million parameters cannot bind option letters to options; they can say
+# the answer (docs/method.md). At this scale SF²T fine-tunes the whole model: a LoRA adapter learns none of
+# the tasks in 300 steps (measured: research/sf2t_recipe).
 #
 # This notebook runs that pipeline once, end to end, and shows:
 #
@@ -36,7 +40,7 @@
 # 3. the SF²T data: the task mixture built from the training videos;
 # 4. the SF²T run: its loss curve, with a held-out fragment-task loss;
 # 5. before and after: a few held-out fragment questions answered by the base and by base + adapter, and
-#    accuracy per task on held-out fragment samples (letter scoring).
+#    accuracy per task on held-out fragment samples (cloze scoring).
 #
 # The numbers here are from a few minutes of CPU training of a model with a few hundred thousand to a few
 # million parameters: they show what this run did, not what SF²T does in general. The experiment proper
@@ -50,7 +54,7 @@ profile = "mini"  # quick | mini | full | paper (set by `nox -s reproduce`); fil
 family = "qwen2_vl"  # the tiny model's Video-LLM family (sf2t.models.FAMILIES)
 torch_threads = 1  # tiny models run faster on one thread than on two (measured in notebook 03)
 world_seed = 0  # run seed of both worlds (each split has its own seed range)
-seed = 0  # model initialisation, caption options, fragment-task sampling, LoRA init and data order
+seed = 0  # model initialisation, caption options, fragment-task sampling and data order
 # sizes and budgets; None = the profile's value
 n_train_videos = None  # training-split videos: captions for the base, unlabelled fragment tasks for SF²T
 n_heldout_videos = None  # labelled-split videos: base competence and held-out fragment samples
@@ -64,8 +68,9 @@ sf2t_samples = None  # fragment-task samples built from the training videos
 sf2t_mix = ""  # task ratios in `sf2t tasks --mix` syntax; "": all five tasks, equal ratios
 sf2t_steps = None
 sf2t_batch_size = None
-sf2t_lr = 5e-4
-lora_rank = 8
+sf2t_lr = 3e-4
+sf2t_mode = "full"  # full: every weight, vision tower included; lora: an adapter on the language model
+lora_rank = 8  # only for sf2t_mode = "lora"
 heldout_samples = None  # held-out fragment-task samples for the loss curve and the before/after accuracy
 n_examples = 5  # held-out questions shown before and after (one per task while tasks last)
 
@@ -101,7 +106,7 @@ import numpy as np  # noqa: E402
 from transformers.utils import logging as hf_logging  # noqa: E402
 
 from sf2t import world  # noqa: E402
-from sf2t.common.prompts import LETTERS, render_question  # noqa: E402
+from sf2t.common.prompts import LETTERS, correct_option  # noqa: E402
 from sf2t.common.records import write_jsonl  # noqa: E402
 from sf2t.experiment.bases import caption_stages  # noqa: E402
 from sf2t.experiment.competence import competence, record_accuracy  # noqa: E402
@@ -121,7 +126,7 @@ PROFILES = {  # every value is ours; "quick" is a smoke test whose numbers mean 
               "sf2t_steps": 20, "sf2t_batch_size": 4, "heldout_samples": 40},
     "mini": {"n_train_videos": 160, "n_heldout_videos": 48, "world_size": 64, "world_frames": 16,
              "base_model_size": MODEL_4_LAYERS, "base_steps": 300, "base_batch_size": 8, "sf2t_samples": 640,
-             "sf2t_steps": 150, "sf2t_batch_size": 8, "heldout_samples": 100},
+             "sf2t_steps": 300, "sf2t_batch_size": 8, "heldout_samples": 100},
     "full": {"n_train_videos": 320, "n_heldout_videos": 96, "world_size": 64, "world_frames": 16,
              "base_model_size": MODEL_4_LAYERS, "base_steps": 800, "base_batch_size": 8, "sf2t_samples": 1600,
              "sf2t_steps": 400, "sf2t_batch_size": 8, "heldout_samples": 250},
@@ -196,7 +201,7 @@ plt.show()
 # (`sf2t.world.captions`): *which object is in the video* and *roughly what happens* (moves, turns, changes
 # size, changes colour, appears or disappears). `pretrain_base` builds a tiny random `family` model and
 # trains **all** of it (vision tower included) on those records; training never reads the world itself.
-# `competence` is letter-scoring accuracy on the same kinds of questions about the held-out videos.
+# `competence` is the cloze accuracy on the same kinds of questions about the held-out videos.
 # Chance is 25%. A base near chance does not know the world, and then nothing after it means much: the
 # verdicts below are computed from the numbers (more than two standard errors above chance, or not).
 
@@ -222,12 +227,14 @@ def rolling(values, window):
 
 
 t0 = time.perf_counter()
-stages = caption_stages(train_dir, base_out, kinds=("object", "happening"), steps=base_steps, num_frames=8, seed=seed)
+stages = caption_stages(train_dir, base_out, kinds=("object", "happening"), steps=base_steps, num_frames=8, seed=seed,
+                        answer_form="text")  # fmt: skip
 base = pretrain_base(
     family, stages, base_out, model_size=dict(base_model_size), batch_size=base_batch_size, lr=base_lr,
     warmup_steps=min(20, base_steps // 5), seed=seed, progress=False,
 )  # fmt: skip
-base_competence = competence(base.model_dir, heldout_dir, kinds=("object", "happening"), num_frames=8, seed=seed)
+base_competence = competence(base.model_dir, heldout_dir, kinds=("object", "happening"), num_frames=8, seed=seed,
+                             scoring="cloze")  # fmt: skip
 timings["base"] = time.perf_counter() - t0
 base_dir = base.model_dir
 print(f"base trained in {timings['base']:.0f} s -> {base_dir}")
@@ -249,7 +256,7 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The loss first falls fast while the model learns the *format* (the answer is one letter, then the end of
+# The loss first falls fast while the model learns the *format* (the answer's words, then the end of
 # the turn) and then, more slowly or not at all, the content. Only the held-out accuracy above says
 # whether it learned the content.
 
@@ -266,9 +273,10 @@ plt.show()
 t0 = time.perf_counter()
 temporal_merge = load(base_dir).temporal_merge
 mixture = Mixture.from_spec(sf2t_mix, temporal_merge=temporal_merge)
-train_records, train_summary = generate_samples(train_dir, sf2t_samples, seed, mixture, frames_per_clip=world_frames)
+train_records, train_summary = generate_samples(train_dir, sf2t_samples, seed, mixture, frames_per_clip=world_frames,
+                                                answer_form="text")  # fmt: skip
 heldout_records, heldout_summary = generate_samples(heldout_dir, heldout_samples, seed + 1, mixture,
-                                                    frames_per_clip=world_frames)  # fmt: skip
+                                                    frames_per_clip=world_frames, answer_form="text")  # fmt: skip
 sf2t_file, heldout_file = data_dir / "sf2t_train.jsonl", data_dir / "sf2t_heldout.jsonl"
 write_jsonl(sf2t_file, train_records)
 write_jsonl(heldout_file, heldout_records)
@@ -286,9 +294,10 @@ for task in mixture.tasks:
 # %% [markdown]
 # ## SF²T fine-tuning
 #
-# `finetune` puts a LoRA adapter (rank `lora_rank`) on the base's language-model attention and trains only
-# the adapter on the fragment-task mixture; the base stays frozen and unchanged on disk. Every
-# `eval_every` steps the run also records the loss on a fixed draw of the held-out fragment samples.
+# `finetune` trains the base on the fragment-task mixture: in full (`sf2t_mode = "full"`, the default here,
+# every weight including the vision tower, into a new model folder; the base on disk is unchanged) or as a
+# LoRA adapter on the language model's attention (`"lora"`). Every `eval_every` steps the run also records the
+# loss on a fixed draw of the held-out fragment samples.
 #
 # The loss curve is the loss of each step's mixed batch: the training loop records one number per step,
 # not one per task, so the per-task picture comes from the accuracies in the next section.
@@ -296,16 +305,19 @@ for task in mixture.tasks:
 # %%
 t0 = time.perf_counter()
 eval_every = max(1, sf2t_steps // 10)
+mode_settings = {"train_vision": True} if sf2t_mode == "full" else {"lora_rank": lora_rank, "lora_alpha": 2 * lora_rank}
 sf2t_run = finetune(
-    base_dir, [DataSource(path=str(sf2t_file), root=str(train_dir), name="sf2t")], sf2t_out, mode="lora",
+    base_dir, [DataSource(path=str(sf2t_file), root=str(train_dir), name="sf2t")], sf2t_out, mode=sf2t_mode,
     steps=sf2t_steps, batch_size=sf2t_batch_size, lr=sf2t_lr, warmup_steps=min(10, sf2t_steps // 5),
-    lora_rank=lora_rank, lora_alpha=2.0 * lora_rank, seed=seed, progress=False,
-    eval_data=[DataSource(path=str(heldout_file), root=str(heldout_dir), name="heldout")],
-    eval_every=eval_every, eval_samples=min(64, len(heldout_records)),
+    seed=seed, progress=False, eval_data=[DataSource(path=str(heldout_file), root=str(heldout_dir), name="heldout")],
+    eval_every=eval_every, eval_samples=min(64, len(heldout_records)), **mode_settings,
 )  # fmt: skip
 timings["sf2t"] = time.perf_counter() - t0
-adapter_dir = sf2t_run.model_dir
-print(f"SF²T trained in {timings['sf2t']:.0f} s ({sf2t_run.samples_per_s:.1f} samples/s); adapter -> {adapter_dir}")
+# the model after SF²T: a whole model folder (full) or the base with an adapter (LoRA, evaluated unmerged)
+tuned = {"model_dir": sf2t_run.model_dir}
+if sf2t_mode == "lora":
+    tuned = {"model_dir": base_dir, "adapter": sf2t_run.model_dir}
+print(f"SF²T trained in {timings['sf2t']:.0f} s ({sf2t_run.samples_per_s:.1f} samples/s) -> {sf2t_run.model_dir}")
 print(f"trainable parameters: {sf2t_run.trainable}")
 
 # %%
@@ -322,7 +334,7 @@ ax.plot(steps, losses, color="0.75", lw=0.8, label="train, per step (mixed tasks
 ax.plot(steps, rolling(losses, max(1, len(losses) // 10)), color="tab:orange", label="train, trailing mean")
 if evals:
     ax.plot(*zip(*evals, strict=True), "o-", color="tab:green", ms=4, label="held-out fragment samples")
-ax.set(xlabel="optimizer step", ylabel="loss", title=f"2. SF²T: LoRA on fragment tasks (rank {lora_rank})")
+ax.set(xlabel="optimizer step", ylabel="loss", title=f"2. SF²T on fragment tasks ({sf2t_mode} fine-tuning)")
 ax.legend(fontsize=8)
 fig.tight_layout()
 plt.show()
@@ -334,14 +346,13 @@ if evals:
 # ## Before and after
 #
 # The same held-out fragment questions (built from labelled-split videos neither stage trained on), scored
-# by the base alone and by the base with the SF²T adapter (`load(base_dir, adapter=...)`, unmerged, so what
-# is evaluated is what was trained). Scoring reads the option letters' log-probabilities at the answer
-# position and takes the best; the bars are those probabilities (renormalised over the options), the
-# correct letter is marked ✓.
+# by the base and by the model after SF²T. Cloze scoring asks the question alone and scores each option's
+# words as the answer (`VideoLLM.option_scores`); the best log-probability per character wins. The bars are
+# those per-character probabilities renormalised over the options; the correct option is marked ✓.
 
 # %%
 before = load(base_dir)
-after = load(base_dir, adapter=adapter_dir)
+after = load(tuned["model_dir"], adapter=tuned.get("adapter"))
 shown, seen_tasks = [], set()
 for record in heldout_records:  # one per task first, then more while n_examples allows
     if record["task"] not in seen_tasks:
@@ -351,10 +362,15 @@ shown = (shown + [r for r in heldout_records if r not in shown])[:n_examples]
 
 
 def scores_of(llm, records):
+    """Per record, each option's log-probability per character, renormalised over the options."""
     frames = [materialize(r, heldout_dir) for r in records]
-    letters = [list(LETTERS[: len(r["options"])]) for r in records]
-    prompts = [render_question(r["question"], r["options"]) for r in records]
-    return llm.letter_scores_batch(frames, prompts, letters, numbered=[bool(r["numbered"]) for r in records])
+    scored = llm.option_scores(frames, [r["question"] for r in records], [r["options"] for r in records],
+                               numbered=[bool(r["numbered"]) for r in records])  # fmt: skip
+    out = []
+    for r, per_option in zip(records, scored, strict=True):
+        per_char = np.array([lp / max(len(o), 1) for (lp, _), o in zip(per_option, r["options"], strict=True)])
+        out.append(per_char - np.log(np.exp(per_char).sum()))
+    return out
 
 
 scores_before, scores_after = scores_of(before, shown), scores_of(after, shown)
@@ -374,7 +390,8 @@ for row, (record, s_before, s_after) in enumerate(zip(shown, scores_before, scor
         ax.set_title(f"Frame {k + 1}" if record["numbered"] else f"{k + 1}/{len(frames)}", fontsize=7, pad=2)
     text = fig.add_subplot(grid[row, MAX_FRAMES])
     text.axis("off")
-    options = "\n".join(f"{LETTERS[i]}. {o}" + ("  ✓" if LETTERS[i] == record["answer"] else "")
+    right = correct_option(record)
+    options = "\n".join(f"{LETTERS[i]}. {o}" + ("  ✓" if i == right else "")
                         for i, o in enumerate(record["options"]))  # fmt: skip
     text.text(0.02, 1.0, f"[{record['task']}] " + textwrap.fill(record["question"], 54) + "\n" + options,
               fontsize=7.5, va="top")  # fmt: skip
@@ -382,34 +399,35 @@ for row, (record, s_before, s_after) in enumerate(zip(shown, scores_before, scor
     x = np.arange(len(record["options"]))
     bars.bar(x - 0.2, np.exp(s_before), 0.4, color="tab:blue", label="base")
     bars.bar(x + 0.2, np.exp(s_after), 0.4, color="tab:orange", label="base + SF²T")
-    bars.set_xticks(x, [LETTERS[i] + (" ✓" if LETTERS[i] == record["answer"] else "") for i in x], fontsize=8)
+    bars.set_xticks(x, [LETTERS[i] + (" ✓" if i == right else "") for i in x], fontsize=8)
     bars.set_ylim(0, 1)
     bars.tick_params(axis="y", labelsize=7)
     if row == 0:
         bars.legend(fontsize=7, loc="upper right")
-fig.suptitle("Held-out fragment questions: letter probabilities before and after SF²T (✓ correct)", y=0.995)
+fig.suptitle("Held-out fragment questions: option scores (cloze, per character) before and after SF²T (✓ correct)",
+             y=0.995)  # fmt: skip
 plt.show()
 
 for record, s_before, s_after in zip(shown, scores_before, scores_after, strict=True):
-    pick_b, pick_a = LETTERS[int(np.argmax(s_before))], LETTERS[int(np.argmax(s_after))]
-    print(f"{record['id']:22s} answer {record['answer']}  base {pick_b} (p={np.exp(s_before.max()):.2f})  "
-          f"SF²T {pick_a} (p={np.exp(s_after.max()):.2f})")  # fmt: skip
+    pick_b, pick_a = record["options"][int(np.argmax(s_before))], record["options"][int(np.argmax(s_after))]
+    print(f"{record['id']:22s} answer {record['options'][correct_option(record)]!r}  base {pick_b!r} "
+          f"(p={np.exp(s_before.max()):.2f})  SF²T {pick_a!r} (p={np.exp(s_after.max()):.2f})")  # fmt: skip
 
 # %% [markdown]
-# Free-text greedy answers to the first question (what `generate` returns; a tiny model may well answer
-# with something other than a letter, which is why scoring reads letter probabilities):
+# Free-text greedy answers to the first question (what `generate` returns after the question alone: a model
+# trained in text form answers in words):
 
 # %%
 first = shown[0]
 frames = materialize(first, heldout_dir)
-prompt = render_question(first["question"], first["options"])
+prompt = first["question"]
 for name, llm in (("base", before), ("base + SF²T", after)):
     print(f"{name:12s} -> {llm.generate(frames, prompt, max_new_tokens=6, numbered=bool(first['numbered']))!r}")
 
 # %% [markdown]
 # ### Accuracy per task on all held-out fragment samples
 #
-# `record_accuracy` (letter scoring per task, as in the base's competence measure) scores every held-out
+# `record_accuracy` (cloze scoring per task, as in the base's competence measure) scores every held-out
 # sample, before and after.
 # With these small counts a difference needs to be well over two standard errors to be more than noise;
 # the verdict column says which it is (an unpaired bound, so a conservative one). Two references: *chance*
@@ -420,8 +438,9 @@ for name, llm in (("base", before), ("base + SF²T", after)):
 
 # %%
 t0 = time.perf_counter()
-acc_before = record_accuracy(base_dir, heldout_records, heldout_dir, batch_size=8)
-acc_after = record_accuracy(base_dir, heldout_records, heldout_dir, batch_size=8, adapter=adapter_dir)
+acc_before = record_accuracy(base_dir, heldout_records, heldout_dir, batch_size=8, scoring="cloze")
+acc_after = record_accuracy(tuned["model_dir"], heldout_records, heldout_dir, batch_size=8,
+                            adapter=tuned.get("adapter"), scoring="cloze")  # fmt: skip
 timings["evaluation"] = time.perf_counter() - t0
 
 
@@ -436,7 +455,7 @@ def difference_verdict(a, b, n):
 
 def best_constant(task):
     """Share of the most frequent correct option text: what one fixed answer would score on these samples."""
-    answers = Counter(r["options"][LETTERS.index(r["answer"])] for r in heldout_records if r["task"] == task)
+    answers = Counter(r["options"][correct_option(r)] for r in heldout_records if r["task"] == task)
     return max(answers.values()) / sum(answers.values())
 
 
@@ -471,7 +490,7 @@ for k, r in enumerate(rows):
     ax.hlines(r["const"], k - 0.45, k + 0.45, color="tab:red", ls=":", lw=1.5,
               label="best constant answer" if k == 0 else None)  # fmt: skip
 ax.set_xticks(x, [f"{r['task']}\n(n={r['n']})" for r in rows])
-ax.set(ylabel="accuracy", ylim=(0, 1), title="Held-out fragment tasks, letter scoring")
+ax.set(ylabel="accuracy", ylim=(0, 1), title="Held-out fragment tasks, cloze scoring")
 ax.legend(fontsize=8)
 fig.tight_layout()
 plt.show()
@@ -480,7 +499,7 @@ plt.show()
 # ## What this run shows
 #
 # Read the verdicts above, not the bars alone. A held-out loss that falls while accuracy stays at chance
-# means the adapter learned answer *priors* (the format, how often each option is right), not the frames.
+# means the model learned answer *priors* (the format, how often each answer is right), not the frames.
 # At the `quick` profile both stages take seconds and every number is noise (eight held-out videos, twenty
 # steps each). At `mini` the base sees a few thousand coarse questions; whether it clears chance on
 # held-out videos, and whether the SF²T adapter then answers held-out fragment questions better than the
@@ -493,7 +512,7 @@ timings["total"] = time.perf_counter() - t_start
 summary = {
     "profile": profile,
     "family": family,
-    "parameters": {**chosen, "base_lr": base_lr, "sf2t_lr": sf2t_lr, "lora_rank": lora_rank, "seed": seed,
+    "parameters": {**chosen, "base_lr": base_lr, "sf2t_lr": sf2t_lr, "sf2t_mode": sf2t_mode, "seed": seed,
                    "world_seed": world_seed, "sf2t_mix": sf2t_mix, "torch_threads": torch_threads},
     "base_competence": base_competence,
     "sf2t_final_loss": sf2t_run.final_loss,

@@ -23,21 +23,28 @@
 # 1. **Worlds**: base pretraining, training (unlabelled), labelled (SFT), held-out labelled (the base's
 #    competence) and benchmark videos, from disjoint seed ranges (checked).
 # 2. **A base per family**: a tiny random model of each Video-LLM family learns *coarse* captions of the
-#    world (which object, roughly what happens) on its own pretraining videos, standing in for a pretrained
-#    Video-LLM. The bases are kept in `results/bases/<profile>/` (committed for mini) and reused across code
-#    changes; `from_scratch=True` retrains them.
-#    **Competence gate**: if a base cannot answer those coarse questions on held-out videos, every later
-#    number is meaningless, so the experiment stops here with a message (threshold in the profile).
-# 3. **Four settings** per family and seed: *base*; *SFT* on a small labelled set of scene-level questions
+#    world (which object, roughly what happens), answering in words, on its own pretraining videos,
+#    standing in for a pretrained Video-LLM. The bases are kept in `results/bases/<profile>/` (committed
+#    for mini) and reused across code changes; `from_scratch=True` retrains them.
+#    **Competence gate**: if a base (or an extra base seed, `base.check_seeds`) cannot answer those coarse
+#    questions on held-out videos, every later number is meaningless, so the experiment stops here with a
+#    message (thresholds in the profile).
+# 3. **Five settings** per family and seed: *base*; *SFT* on a small labelled set of scene-level questions
 #    (label-scarce, on labelled-split videos only); *SF²T* on fragment tasks built from unlabelled training
-#    videos only; *SFT+SF²T*, one LoRA run on both (mixture ratio in the profile).
+#    videos only; *SFT+SF²T*, one run on both (mixture ratio in the profile); and the **positive control**,
+#    fine-tuned on FineVidBench-mini's own questions of all eight categories asked of labelled-split videos,
+#    which shows which categories can register a learned skill at all. Mini fine-tunes the whole model
+#    (LoRA learns none of SF²T's tasks at this scale: research/sf2t_recipe); every answer is in words.
 # 4. **Leakage check**: no record of any training file (base captions, SFT, SF²T) names a benchmark video.
-# 5. **Evaluation** of every model on the same FineVidBench-mini items (letter scoring), the
-#    **leave-one-task-out ablation** of SF²T on one family, and accuracy against the **number of frames**
-#    and the **playback speed** (from the benchmark's frame-count and speed variants).
+# 5. **Evaluation** of every model on the same FineVidBench-mini items, with the video and blind, by cloze
+#    (the question alone, each option's words scored as the answer; per-character normalisation, chosen
+#    before any result: OLMES's formulation for models far below a billion parameters; the records keep
+#    every option's scores so every formulation, PMI included, is recomputed from them); SF²T's own five
+#    tasks on **held-out task samples**; the **leave-one-task-out ablation** (full profile); and accuracy
+#    against the **number of frames** and the **playback speed** (the benchmark's variants).
 #
-# Every knob (families, seeds, sizes, the base recipe per family, steps, LoRA, the gate) is in one profile
-# file, `configs/experiment/<profile>.json`; the orchestration is `sf2t.experiment`. Finished stages are
+# Every knob (families, seeds, sizes, the base recipe per family, steps, the fine-tuning mode, the gate) is in one
+# profile file, `configs/experiment/<profile>.json`; the orchestration is `sf2t.experiment`. Finished stages are
 # reused when their inputs are unchanged (`sf2t.common.stage_cache`). Results go to
 # `results/experiment/<profile>/`; notebook 05 turns them into `paper/`.
 
@@ -82,7 +89,7 @@ print(f"profile {P.name} ({P.source}): {P.note}")
 # ## The plan
 #
 # One base per family (one checkpoint, as a pretrained model is one thing), and one fine-tune per
-# (family, setting, seed): the seed changes the LoRA initialisation, the data order, which SFT questions are
+# (family, setting, seed): the seed changes the data order, which SFT questions are
 # drawn and which fragment-task samples are made.
 
 # %%

@@ -14,6 +14,11 @@ from sf2t.experiment.profiles import Profile
 
 REPO = Path(__file__).resolve().parents[2]
 
+#: The subpackages a fine-tune and an evaluation run: their stages rerun when this code changes, not
+#: when the experiment's bookkeeping or the reports do (their inputs, data files by content, are the rest).
+TRAIN_CODE = ("train", "models", "video", "common")
+EVAL_CODE = ("evaluate", "models", "bench", "video", "common")
+
 
 @dataclass(frozen=True)
 class Paths:

@@ -10,7 +10,7 @@ from typing import Any
 from sf2t.common.stage_cache import run_stage
 from sf2t.experiment.benchmark import eval_items
 from sf2t.experiment.data import training_sources
-from sf2t.experiment.paths import Paths, model_ref, quiet, write_json, write_jsonl_gz
+from sf2t.experiment.paths import EVAL_CODE, TRAIN_CODE, Paths, model_ref, quiet, write_json, write_jsonl_gz
 from sf2t.experiment.plan import Run
 from sf2t.experiment.profiles import Profile
 from sf2t.experiment.task_eval import compact_task_records, stage_task_eval, wanted
@@ -33,7 +33,8 @@ def stage_finetune(profile, paths, run: Run, base_dir: str, sources: list[dict],
         result = finetune(base_dir, sources, out / "run", mode=mode, seed=run.seed, progress=False, **overrides)
         return {"model_dir": str(result.model_dir), "final_loss": result.final_loss, "elapsed_s": result.elapsed_s}
 
-    return run_stage(f"finetune {run.id}", paths.cache / "finetune" / run.id, inputs, build, log=log)["model_dir"]
+    out = paths.cache / "finetune" / run.id
+    return run_stage(f"finetune {run.id}", out, inputs, build, log=log, code=TRAIN_CODE)["model_dir"]
 
 
 def stage_evaluate(
@@ -76,7 +77,7 @@ def stage_evaluate(
         )
         return {"dir": str(out)}
 
-    return run_stage(f"evaluate {run.id}", paths.cache / "eval" / run.id, inputs, build, log=log)["dir"]
+    return run_stage(f"evaluate {run.id}", paths.cache / "eval" / run.id, inputs, build, log=log, code=EVAL_CODE)["dir"]
 
 
 def compact_items(eval_dir: str | Path) -> list[dict[str, Any]]:

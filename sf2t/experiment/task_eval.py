@@ -18,7 +18,7 @@ import numpy as np
 
 from sf2t.common.records import read_jsonl, write_jsonl
 from sf2t.common.stage_cache import run_stage
-from sf2t.experiment.paths import Paths, model_ref, read_items, run_file
+from sf2t.experiment.paths import EVAL_CODE, Paths, model_ref, read_items, run_file
 from sf2t.experiment.plan import Run
 from sf2t.experiment.profiles import TASKS, Profile
 
@@ -98,7 +98,8 @@ def stage_task_eval(
         )
         return {"dir": str(out)}
 
-    return run_stage(f"task eval {run.id}", paths.cache / "task_eval" / run.id, inputs, build, log=log)["dir"]
+    out = paths.cache / "task_eval" / run.id
+    return run_stage(f"task eval {run.id}", out, inputs, build, log=log, code=EVAL_CODE)["dir"]
 
 
 def task_rows(per_run: dict[tuple[str, str], list[list[dict[str, Any]]]], n_boot: int = 2000) -> list[dict[str, Any]]:

@@ -11,6 +11,8 @@ pinned torch). ``tests`` makes it; ``reproduce`` and the sf2t side of ``crossche
     nox -s reproduce                     # notebooks 00-05 headless, profile "mini"
     nox -s reproduce -- 00 03            # selected notebooks
     nox -s reproduce -- --profile quick  # another profile (quick | mini | full | paper)
+    nox -s docs                          # the book of the executed notebooks, checked in headless Chromium
+    nox -s docs -- --notebooks results/executed/quick  # the book of another profile's executed copies
     nox -s crosscheck                    # lmms-eval (own virtualenv) against `sf2t evaluate` on exported items
 """
 
@@ -192,6 +194,37 @@ def reproduce(session: nox.Session) -> None:
         _record_times(profile, seconds)
     if profile == DEFAULT_PROFILE:
         _refresh_readme_tables()
+
+
+BROWSER = ("/usr/bin/chromium", "/usr/bin/chromedriver")  # Debian's chromium and chromium-driver
+
+
+def _ensure_browser(session: nox.Session) -> None:
+    """Debian's chromium and its driver, installed with apt-get when missing (as root), never downloaded."""
+    if all(Path(p).is_file() for p in BROWSER):
+        return
+    if os.geteuid() != 0 or not Path("/usr/bin/apt-get").is_file():
+        session.error("the book's check needs Debian's chromium: apt-get install -y chromium chromium-driver")
+    session.log("installing Debian's chromium and chromium-driver with apt-get (about 300 MB, a minute or two)")
+    session.run_install("apt-get", "update", "-qq", external=True)
+    session.run_install("apt-get", "install", "-y", "-qq", "chromium", "chromium-driver", external=True)
+
+
+@nox.session(python="3.11", default=False)
+def docs(session: nox.Session) -> None:
+    """The book: a static site (Sphinx + MyST-NB, docs/conf.py) of README.md, paper/README.md,
+    docs/method.md and the executed notebooks of docs/notebooks/ (written by `nox -s reproduce`),
+    with their stored outputs: nothing is executed. Built into docs/_build/html/, then every page
+    is opened in headless Chromium (.ci/check_book.py): no console error, every image there and
+    non-empty, every link to a page of the book alive; docs/_build/landing.png is the landing page.
+    ``-- --notebooks DIR`` shows other executed copies (e.g. results/executed/quick)."""
+    args = list(session.posargs)
+    notebooks = Path(args[args.index("--notebooks") + 1]) if "--notebooks" in args else BOOK_NOTEBOOKS
+    session.install(*PYPROJECT["project"]["optional-dependencies"]["docs"])
+    _ensure_browser(session)
+    out = ROOT / "docs" / "_build"
+    session.run("python", ".ci/build_book.py", "--notebooks", str(notebooks), "--out", str(out))
+    session.run("python", ".ci/check_book.py", str(out / "html"), "--screenshot", str(out / "landing.png"))
 
 
 def _refresh_readme_tables() -> None:

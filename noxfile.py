@@ -11,6 +11,8 @@ pinned torch). ``tests`` makes it; ``reproduce`` and the sf2t side of ``crossche
     nox -s reproduce                     # notebooks 00-05 headless, profile "mini"
     nox -s reproduce -- 00 03            # selected notebooks
     nox -s reproduce -- --profile quick  # another profile (quick | mini | full | paper)
+    nox -s docs                          # the book of the executed notebooks, checked in headless Chromium
+    nox -s docs -- --notebooks results/executed/quick  # the book of another profile's executed copies
     nox -s crosscheck                    # lmms-eval (own virtualenv) against `sf2t evaluate` on exported items
 """
 
@@ -29,7 +31,9 @@ import nox
 
 ROOT = Path(__file__).parent
 NOTEBOOKS = ROOT / "notebooks"
-EXECUTED = ROOT / "results" / "executed"
+EXECUTED = ROOT / "results" / "executed"  # other profiles' executed notebooks (git-ignored)
+BOOK_NOTEBOOKS = ROOT / "docs" / "notebooks"  # the default profile's executed notebooks, committed for readers
+DEFAULT_PROFILE = "mini"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 NOX_PINS = PYPROJECT["tool"]["sf2t"]["nox"]
 PROFILES = ("quick", "mini", "full", "paper")
@@ -58,7 +62,7 @@ def _install_package(session: nox.Session) -> None:
     venv = Path(session.virtualenv.location)
     first = not (venv / "bin" / "sf2t").exists()
     session.log(
-        f"installing sf2t and its exact pins from pyproject.toml into {venv.relative_to(ROOT)}: "
+        f"installing sf2t and its exact pins from pyproject.toml into {_shown(venv)}: "
         + (
             f"the first time about 6.3 GB ({_requirement('torch')} is a CUDA build) and 3-4 minutes"
             if first
@@ -71,6 +75,11 @@ def _install_package(session: nox.Session) -> None:
     session.run_install(
         "python", "-m", "ipykernel", "install", "--sys-prefix", "--name", KERNEL, "--display-name", KERNEL, silent=True
     )
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the checkout when it is inside it (nox's --envdir may point elsewhere)."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 @nox.session(python="3.11")
@@ -113,7 +122,7 @@ def notebooks(session: nox.Session) -> None:
 
 
 def _parse_reproduce_args(posargs: list[str]) -> tuple[list[str], str]:
-    selected, profile = [], "mini"
+    selected, profile = [], DEFAULT_PROFILE
     args = iter(posargs)
     for arg in args:
         if arg == "--profile":
@@ -132,9 +141,11 @@ def _parse_reproduce_args(posargs: list[str]) -> tuple[list[str], str]:
 @nox.session(venv_backend="none")
 def reproduce(session: nox.Session) -> None:
     """Convert each paired notebook and execute it with papermill, in order, on the shared
-    environment's kernel, every cell's output on the console; executed copies go to
-    results/executed/. The notebooks write paper/ because this session passes it (paper_dir):
-    a notebook run by hand writes to results/scratch/ instead."""
+    environment's kernel, every cell's output on the console. The executed copy, with its outputs
+    and figures, is cleaned of what changes from run to run (.ci/clean_notebook.py) and kept: for
+    the default profile in docs/notebooks/ (committed: what readers and `nox -s docs` show), for
+    another profile in results/executed/<profile>/ (git-ignored). The notebooks write paper/
+    because this session passes it (paper_dir): a notebook run by hand writes to results/scratch/."""
     try:
         selected, profile = _parse_reproduce_args(list(session.posargs))
     except ValueError as exc:
@@ -143,7 +154,8 @@ def reproduce(session: nox.Session) -> None:
     env = {
         **OFFLINE,
         "JUPYTER_PATH": str(venv / "share" / "jupyter"),
-        "MPLBACKEND": "Agg",
+        # figures go into the executed notebook (plt.show()), whatever backend the caller's shell sets
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "TQDM_MININTERVAL": "5",  # a progress bar logs a line every 5 s, not every 0.1 s
     }
     books = _paired_notebooks()
@@ -151,28 +163,68 @@ def reproduce(session: nox.Session) -> None:
         books = [b for b in books if any(b.name.startswith(s) or b.stem == s for s in selected)]
         if not books:
             session.error(f"no notebook matches {selected}")
-    executed_dir = EXECUTED if profile == "mini" else EXECUTED / profile  # never overwrite mini's copies
+    executed_dir = BOOK_NOTEBOOKS if profile == DEFAULT_PROFILE else EXECUTED / profile  # never mini's copies
     executed_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(session.create_tmp())
     seconds: dict[str, float] = {}
     for py in books:
-        converted = tmp / py.with_suffix(".ipynb").name
+        converted, executed = tmp / py.with_suffix(".ipynb").name, tmp / f"executed-{py.stem}.ipynb"
+        executed.unlink(missing_ok=True)
         session.run(venv / "bin" / "jupytext", "--to", "ipynb", "--output", str(converted), str(py), silent=True)
         session.log(f"running {py.name} (profile {profile}); its output follows")
-        t0, started = time.perf_counter(), time.time()
+        t0 = time.perf_counter()
         session.run(
-            venv / "bin" / "python", ".ci/run_notebook.py", str(converted), str(executed_dir / converted.name),
+            venv / "bin" / "python", ".ci/run_notebook.py", str(converted), str(executed),
             "--kernel", KERNEL, "--cwd", str(NOTEBOOKS),
             "-p", "profile", profile, "-p", "paper_dir", str(ROOT / "paper"),
             env=env,
         )  # fmt: skip
-        executed = executed_dir / converted.name
-        if executed.is_file() and executed.stat().st_mtime >= started:  # not under --install-only
-            seconds[py.stem] = round(time.perf_counter() - t0, 1)
+        if not executed.is_file():  # under --install-only nothing ran
+            continue
+        seconds[py.stem] = round(time.perf_counter() - t0, 1)
+        kept = executed_dir / converted.name
+        session.run(
+            venv / "bin" / "python", ".ci/clean_notebook.py", str(executed), "--root", str(ROOT), "--venv", str(venv),
+            silent=True,
+        )  # fmt: skip
+        if not kept.is_file() or kept.read_bytes() != executed.read_bytes():  # unchanged: not even its mtime
+            kept.write_bytes(executed.read_bytes())
+        session.log(f"executed copy: {_shown(kept)}")
     if seconds and not selected:  # a partial run would replace the whole run's record with part of it
         _record_times(profile, seconds)
-    if profile == "mini":
+    if profile == DEFAULT_PROFILE:
         _refresh_readme_tables()
+
+
+BROWSER = ("/usr/bin/chromium", "/usr/bin/chromedriver")  # Debian's chromium and chromium-driver
+
+
+def _ensure_browser(session: nox.Session) -> None:
+    """Debian's chromium and its driver, installed with apt-get when missing (as root), never downloaded."""
+    if all(Path(p).is_file() for p in BROWSER):
+        return
+    if os.geteuid() != 0 or not Path("/usr/bin/apt-get").is_file():
+        session.error("the book's check needs Debian's chromium: apt-get install -y chromium chromium-driver")
+    session.log("installing Debian's chromium and chromium-driver with apt-get (about 300 MB, a minute or two)")
+    session.run_install("apt-get", "update", "-qq", external=True)
+    session.run_install("apt-get", "install", "-y", "-qq", "chromium", "chromium-driver", external=True)
+
+
+@nox.session(python="3.11", default=False)
+def docs(session: nox.Session) -> None:
+    """The book: a static site (Sphinx + MyST-NB, docs/conf.py) of README.md, paper/README.md,
+    docs/method.md and the executed notebooks of docs/notebooks/ (written by `nox -s reproduce`),
+    with their stored outputs: nothing is executed. Built into docs/_build/html/, then every page
+    is opened in headless Chromium (.ci/check_book.py): no console error, every image there and
+    non-empty, every link to a page of the book alive; docs/_build/landing.png is the landing page.
+    ``-- --notebooks DIR`` shows other executed copies (e.g. results/executed/quick)."""
+    args = list(session.posargs)
+    notebooks = Path(args[args.index("--notebooks") + 1]) if "--notebooks" in args else BOOK_NOTEBOOKS
+    session.install(*PYPROJECT["project"]["optional-dependencies"]["docs"])
+    _ensure_browser(session)
+    out = ROOT / "docs" / "_build"
+    session.run("python", ".ci/build_book.py", "--notebooks", str(notebooks), "--out", str(out))
+    session.run("python", ".ci/check_book.py", str(out / "html"), "--screenshot", str(out / "landing.png"))
 
 
 def _refresh_readme_tables() -> None:

@@ -356,6 +356,10 @@ if abl_rows:
     for r in abl_rows:
         if r["level"] == "all":
             print(r)
+else:  # this profile has no ablation: an earlier run's table must not stay in paper/ as if it were this one's
+    for suffix in (".csv", ".md", ".tex"):
+        (tables / f"ablation_leave_one_task_out{suffix}").unlink(missing_ok=True)
+    print("no leave-one-task-out ablation in this profile")
 
 # %% [markdown]
 # ## Does SF²T learn its own tasks?

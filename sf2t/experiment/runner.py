@@ -152,6 +152,8 @@ def timings(profile: Profile, paths: Paths, runs: list[Run], wall_s: float) -> d
     """This call's wall time and each stage's from-scratch time (recorded when it was built)."""
     stages = {}
     for marker in sorted(paths.cache.rglob("stage.json")):
+        if any(".stale-" in part for part in marker.relative_to(paths.cache).parts):
+            continue  # outputs of an earlier code or config, moved aside: not part of this run
         m = read_marker(marker.parent)
         if m:
             stages[marker.parent.relative_to(paths.cache).as_posix()] = m["seconds"]

@@ -270,6 +270,36 @@ def test_training_step_gives_a_finite_loss_and_gradients_only_on_lora(llm):
     assert 0 < adapted.num_parameters(trainable_only=True) < 0.1 * adapted.num_parameters()
 
 
+def test_answer_position_loss_equals_the_models_own_loss(llm):
+    """`llm.loss` (and the training loop) read logits at the answer positions only: same value and
+    same gradients as ``model(**batch).loss``, on rows of different lengths and answer lengths."""
+    from sf2t.models.answer_loss import answer_loss
+
+    model = copy.deepcopy(llm.model)
+    model.eval()
+    batch = llm.encode(clips(3), [PROMPT, "Which colour?", "What happens?"], ["B", "red", "the square moves left"])
+    reference = model(**batch).loss
+    reference.backward()
+    grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+    model.zero_grad(set_to_none=True)
+    loss = answer_loss(model, batch)
+    loss.backward()
+    assert torch.allclose(loss, reference, rtol=1e-5, atol=1e-6)
+    assert grads.keys() == {n for n, p in model.named_parameters() if p.grad is not None}
+    assert all(
+        torch.allclose(p.grad, grads[n], rtol=1e-4, atol=1e-6) for n, p in model.named_parameters() if n in grads
+    )
+    assert torch.allclose(llm.loss(batch), reference, rtol=1e-5, atol=1e-6)
+
+
+def test_an_encoded_sample_collates_into_exactly_the_encoded_batch(llm):
+    frames, prompts, answers = clips(2), [PROMPT, "Which colour?"], ["B", "red"]
+    batch = llm.encode(frames, prompts, answers)
+    samples = [llm.encode_sample(f, p, a) for f, p, a in zip(frames, prompts, answers, strict=True)]
+    again = llm.collate(samples)
+    assert batch.keys() == again.keys() and all(torch.equal(batch[k], again[k]) for k in batch)
+
+
 def test_loss_needs_answers(llm):
     with pytest.raises(ValueError, match="answers"):
         llm.loss(llm.encode(clips(1), [PROMPT]))

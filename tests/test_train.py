@@ -154,6 +154,42 @@ def test_frame_cache_gives_exactly_the_materialized_frames(dataset):
         assert np.array_equal(cache.frames(record, str(dataset["videos"])), materialize(record, dataset["videos"]))
 
 
+def test_sample_cache_gives_exactly_the_batches_of_a_fresh_encoding(dataset):
+    """Kept samples (shared clip tensors, evictions under a small budget) collate into the very
+    batches a fresh decoding and encoding gives, draw after draw."""
+    from sf2t.models import tiny
+    from sf2t.train.samples import SampleCache
+
+    llm = tiny("llava_onevision")
+    sources = train_data.load_sources([DataSource(path=str(dataset["jsonl"]), root=str(dataset["videos"]))])
+    plan = mixture_plan(sources, 6, 4, seed=0)
+    fresh = train_data.MicroBatches(plan, sources, llm, 0, 4, cache_mb=0)
+    budget, everything = 2**30, None
+    while budget:
+        kept = train_data.MicroBatches(plan, sources, llm, 0, 4, cache_mb=0)
+        kept.cache = SampleCache(llm, kept.cache.frames, budget)
+        for k in [*range(6), *range(6)]:
+            a, b = fresh[k], kept[k]
+            assert [(g.weight, g.size) for g in a] == [(g.weight, g.size) for g in b]
+            for x, y in zip(a, b, strict=True):
+                assert x.batch.keys() == y.batch.keys() and all(torch.equal(x.batch[n], y.batch[n]) for n in x.batch)
+        assert kept.cache.nbytes <= budget and (kept.cache.hits > 0 or everything is not None)
+        # then a budget of a third of what every record took: samples are evicted and encoded again
+        budget, everything = (kept.cache.nbytes // 3, kept.cache.nbytes) if everything is None else (0, everything)
+    assert kept.cache.misses > len(dataset["records"]) and fresh.cache.hits == 0
+
+
+def test_two_runs_with_one_seed_give_bit_identical_weights(dataset, tmp_path):
+    """Same seed, same weights: with the sample cache reused across epochs and the loss on the
+    answer positions, two full runs (dropout on) end bit-identical."""
+    settings = dict(mode="full", steps=6, train_vision=True, warmup_steps=1)
+    a = train(make_config(dataset, tmp_path / "a", **settings))
+    b = train(make_config(dataset, tmp_path / "b", **settings))
+    x, y = load_file(a.model_dir / "model.safetensors"), load_file(b.model_dir / "model.safetensors")
+    assert x.keys() == y.keys() and all(torch.equal(x[k], y[k]) for k in x)
+    assert [r["loss"] for r in a.curve] == [r["loss"] for r in b.curve]
+
+
 def test_mixed_frame_counts_split_into_token_weighted_groups(dataset, tmp_path):
     """LLaVA-style families stack videos, so 4- and 8-frame clips cannot share a batch: the
     micro-batch becomes groups whose token-weighted losses add up to the micro-batch's loss."""
@@ -410,8 +446,8 @@ def test_non_finite_loss_stops_with_the_step_and_keeps_the_last_good_checkpoint(
 
         def hook(module, args, kwargs, output):
             calls["n"] += 1
-            if calls["n"] == 3:
-                output.loss = output.loss * float("nan")
+            if calls["n"] == 3:  # the loop's loss is read from the logits (the answer positions')
+                output.logits = output.logits * float("nan")
             return output
 
         llm.model.register_forward_hook(hook, with_kwargs=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from sf2t.models.answer_loss import answer_loss
 from sf2t.models.families import FamilySpec
 from sf2t.models.inputs import IGNORE_INDEX, append_answer, check_frames, collate, insert_after_prompt
 
@@ -132,25 +133,49 @@ class VideoLLM:
                 f"{self.family} batches videos as one (batch, frames, ...) tensor, so every video in a batch "
                 f"needs the same frame count (got {lengths}); split the batch with `llm.batch_groups`"
             )
-        samples = []
-        for i in range(n):
-            sample = self._encode_prompt(frames_list[i], prompts[i], bool(numbered[i]), fps[i], index=i)
-            if answers is not None:
-                sample = append_answer(sample, *self._answer_ids(answers[i]))
-            samples.append(sample)
-        return collate(samples, self.tokenizer)
+        samples = [
+            self.encode_sample(
+                frames_list[i], prompts[i], None if answers is None else answers[i], numbered[i], fps[i], index=i
+            )
+            for i in range(n)
+        ]
+        return self.collate(samples)
+
+    def encode_sample(
+        self,
+        frames: np.ndarray,
+        prompt: str,
+        answer: str | None = None,
+        numbered: bool = False,
+        fps: float | None = None,
+        index: int = 0,
+    ) -> dict[str, torch.Tensor]:
+        """One clip as `encode` encodes it before padding: a training run keeps these per record
+        and collates them again each time the record is drawn (`collate` gives the same batch)."""
+        sample = self._encode_prompt(frames, prompt, bool(numbered), fps, index=index)
+        if answer is not None:
+            sample = append_answer(sample, *self._answer_ids(answer))
+        return sample
+
+    def collate(self, samples: Sequence[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+        """Samples of `encode_sample` as one right-padded batch (new tensors: samples are not changed)."""
+        return collate(list(samples), self.tokenizer)
 
     def batch_groups(
         self, frames_list: Sequence[np.ndarray], numbered: Sequence[bool] | None = None
     ) -> list[list[int]]:
         """Indices of clips that can share one batch, in order. Families that stack videos into
         one (batch, frames, ...) tensor need equal frame counts; the others take any mix."""
-        numbered = [False] * len(frames_list) if numbered is None else list(numbered)
+        return self.groups_for_counts([len(f) for f in frames_list], numbered)
+
+    def groups_for_counts(self, counts: Sequence[int], numbered: Sequence[bool] | None = None) -> list[list[int]]:
+        """`batch_groups` from the clips' frame counts alone (what a cached sample keeps)."""
+        numbered = [False] * len(counts) if numbered is None else list(numbered)
         if not self.spec.stacks_videos:
-            return [list(range(len(frames_list)))] if len(frames_list) else []
+            return [list(range(len(counts)))] if len(counts) else []
         groups: dict[int, list[int]] = {}
-        for i, (frames, num) in enumerate(zip(frames_list, numbered, strict=True)):
-            key = -1 if num else len(frames)
+        for i, (count, num) in enumerate(zip(counts, numbered, strict=True)):
+            key = -1 if num else count
             groups.setdefault(key, []).append(i)
         if -1 in groups and len(groups) > 1:  # numbered clips (images) ride with the first video group
             images = groups.pop(-1)
@@ -210,7 +235,7 @@ class VideoLLM:
         """Mean cross-entropy over the answer tokens (the labels not equal to -100)."""
         if "labels" not in batch or not (batch["labels"] != IGNORE_INDEX).any():
             raise ValueError("loss needs a batch encoded with answers (no answer tokens in `labels`)")
-        return self.model(**self.to_device(batch)).loss
+        return answer_loss(self.model, self.to_device(batch))
 
     def letter_token_ids(self, letters: Sequence[str]) -> tuple[list[int], list[int]]:
         """(tokens shared by every option's answer, then one distinguishing token per letter).

@@ -24,6 +24,11 @@ from sf2t.common.prompts import ANSWER_FORMS
 from sf2t.common.records import RecordError, read_jsonl, resolve_under
 from sf2t.models import IGNORE_INDEX
 from sf2t.train.config import DataSource
+from sf2t.train.samples import SampleCache
+
+#: Encoded samples a training process keeps (`SampleCache`), MB: a mini base stage's records fit.
+#: Not a `TrainConfig` field: it changes the speed only, never the batches or the weights.
+SAMPLE_CACHE_MB = 1024
 
 REQUIRED_FIELDS = ("id", "video", "frames", "question", "answer")
 
@@ -271,24 +276,22 @@ def answer_tokens(batch: dict[str, torch.Tensor]) -> int:
     return int((batch["labels"][:, 1:] != IGNORE_INDEX).sum())
 
 
-def encode_groups(llm, pairs: Sequence[tuple[dict[str, Any], str]], cache: FrameCache) -> list[Group]:
+def encode_groups(llm, pairs: Sequence[tuple[dict[str, Any], str]], cache: FrameCache | SampleCache) -> list[Group]:
     """Encode records as one or more batches with their share of the answer tokens.
 
     Families that stack videos into one (batch, frames, ...) tensor take only equal frame
     counts per batch (`VideoLLM.batch_groups`), and fragment tasks mix frame counts; so a
     micro-batch may become several batches. Weighting each batch's mean loss by its share of
-    the answer tokens gives exactly the loss of the micro-batch taken as one.
+    the answer tokens gives exactly the loss of the micro-batch taken as one. With a
+    `SampleCache`, a record drawn before is not decoded or encoded again: its kept sample is
+    collated into exactly the batch a fresh encoding gives.
     """
-    frames = [cache.frames(rec, root) for rec, root in pairs]
+    samples = SampleCache(llm, cache, 0) if isinstance(cache, FrameCache) else cache
+    encoded = [samples.sample(rec, root) for rec, root in pairs]
     numbered = [bool(rec.get("numbered", False)) for rec, _ in pairs]
     batches = []
-    for group in llm.batch_groups(frames, numbered):
-        batch = llm.encode(
-            [frames[i] for i in group],
-            [prompt_of(pairs[i][0]) for i in group],
-            answers=[pairs[i][0]["answer"] for i in group],
-            numbered=[numbered[i] for i in group],
-        )
+    for group in llm.groups_for_counts([count for _, count in encoded], numbered):
+        batch = llm.collate([encoded[i][0] for i in group])
         batches.append((batch, answer_tokens(batch), len(group)))
     total = sum(tokens for _, tokens, _ in batches) or 1
     return [Group(batch, tokens / total, size) for batch, tokens, size in batches]
@@ -311,11 +314,20 @@ class MicroBatches(torch.utils.data.Dataset):
     order and a resumed run simply starts at a later index.
     """
 
-    def __init__(self, plan: np.ndarray, sources: Sequence[Source], llm, rank: int, per_rank: int, cache_mb: int):
+    def __init__(
+        self,
+        plan: np.ndarray,
+        sources: Sequence[Source],
+        llm,
+        rank: int,
+        per_rank: int,
+        cache_mb: int,
+        sample_cache_mb: int = 0,
+    ):
         self.plan = plan[:, rank * per_rank : (rank + 1) * per_rank]
         self.sources = sources
         self.llm = llm
-        self.cache = FrameCache(sources, cache_mb * 2**20)
+        self.cache = SampleCache(llm, FrameCache(sources, cache_mb * 2**20), sample_cache_mb * 2**20)
 
     def __len__(self) -> int:
         return len(self.plan)

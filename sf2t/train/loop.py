@@ -27,6 +27,7 @@ import torch
 from sf2t.common import seeding
 from sf2t.common.records import portable_path
 from sf2t.common.records import write_text_atomic as write_atomic
+from sf2t.models.answer_loss import answer_loss
 from sf2t.train import build, checkpoint, data, resume, run_folder
 from sf2t.train.config import CONFIG_NAME, ConfigError, TrainConfig
 from sf2t.train.curve import LossCurve, json_rows
@@ -209,7 +210,9 @@ def _run(config, accelerator, run_dir, sources, eval_sources, point, claim, call
     else:
         seeding.set_seed(config.seed + accelerator.process_index)
 
-    dataset = data.MicroBatches(plan, sources, llm, accelerator.process_index, config.batch_size, config.frame_cache_mb)
+    dataset = data.MicroBatches(
+        plan, sources, llm, accelerator.process_index, config.batch_size, config.frame_cache_mb, data.SAMPLE_CACHE_MB
+    )
     loader = data.batch_loader(dataset, start_step * config.grad_accum, config.num_workers, config.seed)
     evaluator = Evaluator(eval_sources, llm, config, accelerator) if eval_sources else None
     claim.start()  # from here a failure keeps the folder: it holds the curve and any checkpoint
@@ -333,7 +336,7 @@ class _Loop:
             for j, group in enumerate(groups):
                 last = micro == cfg.grad_accum - 1 and j == len(groups) - 1
                 with contextlib.nullcontext() if last else acc.no_sync(self.model):
-                    loss = self.model(**self.llm.to_device(group.batch)).loss
+                    loss = answer_loss(self.model, self.llm.to_device(group.batch))
                     acc.backward(loss * group.weight)  # accelerate divides by grad_accum
                 part = loss.detach() * group.weight
                 total = part if total is None else total + part

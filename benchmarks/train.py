@@ -23,7 +23,20 @@ the resident set after the imports, and its peak while the model is built and te
 (``added_mb``: the model, its processor, lazily imported model code, activations and optimizer
 state; the plain loop's includes its pre-encoded batches).
 
+The same run then profiles a step against the CPU's own limit (``step_profile``), for each family
+of the mini experiment at the mini base size: a base step (full, vision included, batch 16 of 8-frame
+clips), the mini profile's SF²T fine-tune step (full, vision included, batch 8 of 16-frame clips) and
+the paper's LoRA step (batch 8). It records the FLOPs of forward + backward
+(``torch.utils.flop_counter.FlopCounterMode``), the fp32 matmul rate measured at the shapes that
+carry 90% of the step's matmul FLOPs (one thread), so the model-FLOP utilisation, and the step's
+parts (data and processor, forward, backward, optimizer) for the variants compared step by step:
+samples encoded at every draw or kept (`sf2t.train.samples.SampleCache`), the model's own loss or
+the answer-position loss (`sf2t.models.answer_loss`), one thread or two. From the measured step
+times it projects the issue's targets (four bases from scratch, the mini reproduction, the full
+profile), labelled as projections.
+
     python benchmarks/train.py [--families qwen2_vl llava_onevision] [--modes lora full] [--steps 30]
+    python benchmarks/train.py --profile-only   # the step profile alone; the other fields are kept
 """
 
 from __future__ import annotations
@@ -41,6 +54,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from sf2t import world
 from sf2t.common.records import write_jsonl
@@ -53,6 +67,7 @@ from sf2t.world.captions import caption_records
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_RATIO = 1.15
 WARMUP = 3
+MINI_FAMILIES = ["qwen2_vl", "qwen2_5_vl", "llava_onevision", "llava_next_video"]
 
 
 def make_data(folder: Path, videos: int) -> Path:
@@ -205,6 +220,347 @@ def measure(
     }
 
 
+# ---------------------------------------------------------------------------------------------
+# Step profile: FLOPs, the CPU's matmul rate, MFU and a breakdown of one step, per family.
+
+#: The mini profile's base model (configs/experiment/mini.json, base.default.model_size).
+MINI_BASE_SIZE = {
+    "hidden_size": 256,
+    "num_layers": 4,
+    "num_heads": 4,
+    "num_kv_heads": 2,
+    "vision_hidden_size": 64,
+    "vision_layers": 2,
+    "vision_heads": 2,
+    "vocab_size": 2048,
+}
+#: The steps profiled: a base step (full, vision included, batch 16 of 8-frame captions), the mini
+#: profile's SF²T fine-tune step (full, vision included, batch 8 of 16-frame clips) and the paper's
+#: LoRA recipe at the same batch.
+STEP_KINDS = {
+    "base": {"mode": "full", "train_vision": True, "batch_size": 16, "frames": 8},
+    "sf2t_full": {"mode": "full", "train_vision": True, "batch_size": 8, "frames": 16},
+    "sf2t_lora": {"mode": "lora", "train_vision": False, "batch_size": 8, "frames": 16},
+}
+MM_OPS = ("mm", "addmm", "bmm", "baddbmm")
+
+
+class MatmulShapes(TorchDispatchMode):
+    """Records ``(m, k, n, batch) -> flops`` of every matrix product run under it."""
+
+    def __init__(self):
+        super().__init__()
+        self.flops: dict[tuple[int, int, int, int], int] = {}
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        name = func.overloadpacket.__name__
+        if name in MM_OPS:
+            a, b = (args[1], args[2]) if name in ("addmm", "baddbmm") else (args[0], args[1])
+            batch = a.shape[0] if a.dim() == 3 else 1
+            m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
+            key = (int(m), int(k), int(n), int(batch))
+            self.flops[key] = self.flops.get(key, 0) + 2 * m * k * n * batch
+        return func(*args, **(kwargs or {}))
+
+
+def matmul_rate(shape: tuple[int, int, int, int], seconds: float = 0.05) -> float:
+    """Measured fp32 FLOP/s of one ``(m, k) @ (k, n)`` product (``batch`` of them) at the current
+    thread count: the best of five timings, each of enough repeats to last ``seconds``."""
+    m, k, n, batch = shape
+    a = torch.randn(batch, m, k) if batch > 1 else torch.randn(m, k)
+    b = torch.randn(batch, k, n) if batch > 1 else torch.randn(k, n)
+    op = torch.bmm if batch > 1 else torch.mm
+    op(a, b)
+    t0 = time.perf_counter()
+    op(a, b)
+    once = max(time.perf_counter() - t0, 1e-7)
+    reps = max(1, int(seconds / once))
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            op(a, b)
+        best = min(best, (time.perf_counter() - t0) / reps)
+    return 2 * m * k * n * batch / best
+
+
+def profile_config(family: str, kind: str, data: Path, out: Path, steps: int) -> TrainConfig:
+    spec = STEP_KINDS[kind]
+    return TrainConfig(
+        data=[{"path": str(data), "root": str(data.parent / "videos")}],
+        output_dir=str(out),
+        model=f"tiny:{family}",
+        model_size=dict(MINI_BASE_SIZE),
+        mode=spec["mode"],
+        train_vision=spec["train_vision"],
+        steps=steps,
+        batch_size=spec["batch_size"],
+        lr=3e-4,
+        progress=False,
+    ).validate()
+
+
+class StepProbe:
+    """One family and step kind: the model as `sf2t.train` prepares it, the run's micro-batches,
+    and timed parts of a step (the data, forward, backward, optimizer) under the variants compared."""
+
+    def __init__(self, config: TrainConfig, work: Path):
+        from sf2t.train.samples import SampleCache
+
+        self.llm, _ = prepare_model(config, work, is_main=True)
+        self.model = self.llm.model
+        self.model.train()
+        sources = train_data.load_sources(config.data)
+        plan = train_data.mixture_plan(sources, config.steps, config.batch_size, config.seed)
+        self.fresh = train_data.MicroBatches(plan, sources, self.llm, 0, config.batch_size, config.frame_cache_mb)
+        self.cached = train_data.MicroBatches(plan, sources, self.llm, 0, config.batch_size, config.frame_cache_mb)
+        self.cached.cache = SampleCache(self.llm, self.cached.cache.frames, 2**34)
+        for k in range(len(self.cached)):  # every record encoded once: the timed draws are repeats
+            self.cached[k]
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        self.parameters = sum(p.numel() for p in self.model.parameters())
+        self.trainable = sum(p.numel() for p in params)
+        self.optimizer = torch.optim.AdamW(params, lr=config.lr)
+
+    def loss(self, batch: dict, answer_positions: bool) -> torch.Tensor:
+        from sf2t.models.answer_loss import answer_loss
+
+        return answer_loss(self.model, batch) if answer_positions else self.model(**batch).loss
+
+    def step(self, k: int, cached: bool, answer_positions: bool) -> dict[str, float]:
+        """One optimizer step on micro-batch ``k``; seconds of each part."""
+        t0 = time.perf_counter()
+        groups = (self.cached if cached else self.fresh)[k % len(self.fresh)]
+        t1 = time.perf_counter()
+        fwd = bwd = 0.0
+        for group in groups:
+            a = time.perf_counter()
+            loss = self.loss(group.batch, answer_positions) * group.weight
+            b = time.perf_counter()
+            loss.backward()
+            fwd += b - a
+            bwd += time.perf_counter() - b
+        t2 = time.perf_counter()
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        t3 = time.perf_counter()
+        return {"data": t1 - t0, "forward": fwd, "backward": bwd, "optimizer": t3 - t2, "total": t3 - t0}
+
+    def count(self, answer_positions: bool) -> tuple[int, dict]:
+        """FLOPs of forward + backward of micro-batch 0 (`FlopCounterMode`) and its matmul shapes."""
+        from torch.utils.flop_counter import FlopCounterMode
+
+        groups = self.fresh[0]
+        shapes = MatmulShapes()
+        with FlopCounterMode(display=False) as counter, shapes:
+            for group in groups:
+                (self.loss(group.batch, answer_positions) * group.weight).backward()
+        self.optimizer.zero_grad(set_to_none=True)
+        return counter.get_total_flops(), shapes.flops
+
+
+def step_profile(family: str, kind: str, data: Path, work: Path, steps: int, threads: int) -> dict:
+    """Interleaved variants of one family's step: fresh vs cached samples, the model's loss vs the
+    answer-position loss, ``threads`` vs one thread; FLOPs, matmul rates and the MFU."""
+    config = profile_config(family, kind, data, work / f"profile-{family}-{kind}", steps)
+    probe = StepProbe(config, work / f"profile-{family}-{kind}")
+    flops_full, shapes = probe.count(answer_positions=False)
+    flops_answer, _ = probe.count(answer_positions=True)
+    variants = {
+        "before": {"cached": False, "answer_positions": False, "threads": 1},
+        "after": {"cached": True, "answer_positions": True, "threads": 1},
+        "cache_only": {"cached": True, "answer_positions": False, "threads": 1},
+        "answer_loss_only": {"cached": False, "answer_positions": True, "threads": 1},
+    }
+    if threads > 1:
+        variants[f"after_{threads}_threads"] = {"cached": True, "answer_positions": True, "threads": threads}
+    parts: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
+    for k in range(steps):
+        for name, v in variants.items():
+            torch.set_num_threads(v["threads"])
+            parts[name].append(probe.step(k, v["cached"], v["answer_positions"]))
+    torch.set_num_threads(1)
+    medians = {
+        name: {part: statistics.median(row[part] for row in rows[WARMUP:]) for part in rows[0]}
+        for name, rows in parts.items()
+    }
+    # the matmul rate at the shapes that carry 90% of the step's matrix-product FLOPs
+    total_mm = sum(shapes.values())
+    dominant, covered = [], 0
+    for shape, f in sorted(shapes.items(), key=lambda kv: -kv[1]):
+        if covered >= 0.9 * total_mm or len(dominant) >= 12:
+            break
+        dominant.append((shape, f))
+        covered += f
+    rates = [(shape, f, matmul_rate(shape)) for shape, f in dominant]
+    attainable_rate = sum(f for _, f, _ in rates) / sum(f / r for _, f, r in rates)  # FLOP-weighted
+    compute_s = medians["after"]["forward"] + medians["after"]["backward"]
+    return {
+        "family": family,
+        "step": kind,
+        "setup": {**STEP_KINDS[kind], "model_size": MINI_BASE_SIZE, "image_size": 64, "steps_timed": steps - WARMUP},
+        "parameters": probe.parameters,
+        "trainable_parameters": probe.trainable,
+        "sample_cache": {
+            "records_kept": probe.cached.cache.misses,
+            "kb_per_record": probe.cached.cache.nbytes / max(probe.cached.cache.misses, 1) / 1024,
+        },
+        "flops_per_step": {"model_loss": flops_full, "answer_positions_loss": flops_answer},
+        "matmul_share_of_flops": total_mm / flops_full,
+        "dominant_matmuls": [
+            {"m": s[0], "k": s[1], "n": s[2], "batch": s[3], "flops_share": f / flops_full, "gflop_s": r / 1e9}
+            for s, f, r in rates
+        ],
+        "matmul_gflop_s_at_dominant_shapes": attainable_rate / 1e9,
+        "matmul_threads": 1,
+        "step_s_median": medians,
+        "breakdown_share_after": {p: medians["after"][p] / medians["after"]["total"] for p in medians["after"]},
+        "mfu": {
+            "step": flops_answer / medians["after"]["total"] / attainable_rate,
+            "forward_backward": flops_answer / compute_s / attainable_rate,
+        },
+        "ratios": {
+            "after_over_before": medians["after"]["total"] / medians["before"]["total"],
+            "cache_only_over_before": medians["cache_only"]["total"] / medians["before"]["total"],
+            "answer_loss_only_over_before": medians["answer_loss_only"]["total"] / medians["before"]["total"],
+            **(
+                {f"{threads}_threads_over_1": medians[f"after_{threads}_threads"]["total"] / medians["after"]["total"]}
+                if threads > 1
+                else {}
+            ),
+        },
+    }
+
+
+def make_profile_data(folder: Path, videos: int) -> dict[int, Path]:
+    """Caption records of 8-frame (base) and 16-frame (fine-tune) clips over one set of videos."""
+    config = world.WorldConfig(width=64, height=64, num_frames=16)
+    truths = world.generate(folder / "videos", n=videos, split="train", seed=0, config=config, progress=False)
+    paths = {}
+    for frames in (8, 16):
+        paths[frames] = folder / f"captions-{frames}.jsonl"
+        write_jsonl(paths[frames], caption_records(truths, num_frames=frames))
+    return paths
+
+
+#: The mini profile's training (configs/experiment/mini.json): a base is 1,500 + 1,500 steps of 16
+#: from scratch; 24 fine-tunes (four arms; two seeds on two families, one on the others) of 300 steps.
+MINI_BASE_STEPS = 3000
+MINI_FINETUNES = {"qwen2_vl": 8, "qwen2_5_vl": 4, "llava_onevision": 8, "llava_next_video": 4}
+FINETUNE_STEPS = 300
+PARALLEL_RUNS = 2  # the experiment trains two runs at a time on 2 cores, one thread each
+
+
+def _read(name: str) -> dict:
+    path = ROOT / "results" / "perf" / name
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def projections(rows: list[dict]) -> dict:
+    """Times of the issue's targets projected from the measured step times (median, one thread,
+    interleaved) x the steps the profiles train; labelled projections, never measured runs."""
+    step = {(r["family"], r["step"]): r["step_s_median"] for r in rows}
+    families = sorted({r["family"] for r in rows})
+    out: dict = {
+        "label": "projections, not measured runs: measured step time (one thread, this run's load) x steps, two "
+        "runs at a time; the *_recorded_* figures scale recorded run times by the measured after/before ratio"
+    }
+    for variant in ("before", "after"):
+        bases = [step[(f, "base")][variant]["total"] * MINI_BASE_STEPS for f in families if (f, "base") in step]
+        out[f"four_bases_from_scratch_min_{variant}"] = sum(bases) / PARALLEL_RUNS / 60 if len(bases) == 4 else None
+    out["four_bases_target_min"] = 30
+    # the committed mini bases' own training times (results/bases/mini/<family>/base_result.json), taken
+    # under whatever load the machine had then, scaled by the measured after/before ratio of a base step
+    recorded = {}
+    for f in families:
+        path = ROOT / "results" / "bases" / "mini" / f / "base_result.json"
+        if path.is_file():
+            runs = json.loads(path.read_text())["runs"]
+            recorded[f] = {"steps": sum(r["steps"] for r in runs), "s": sum(r["elapsed_s"] for r in runs)}
+    if len(recorded) == 4 and all((f, "base") in step for f in recorded):
+        out["four_bases_recorded_min"] = sum(r["s"] for r in recorded.values()) / PARALLEL_RUNS / 60
+        out["four_bases_recorded_s_per_step"] = {f: r["s"] / r["steps"] for f, r in recorded.items()}
+        out["four_bases_recorded_times_ratio_min"] = (
+            sum(
+                r["s"] * step[(f, "base")]["after"]["total"] / step[(f, "base")]["before"]["total"]
+                for f, r in recorded.items()
+            )
+            / PARALLEL_RUNS
+            / 60
+        )
+    ratio = {
+        kind: statistics.fmean(
+            step[(f, kind)]["after"]["total"] / step[(f, kind)]["before"]["total"]
+            for f in families
+            if (f, kind) in step
+        )
+        for kind in ("base", "sf2t_full", "sf2t_lora")
+        if any((f, kind) in step for f in families)
+    }
+    out["after_over_before_mean"] = ratio
+    finetune = {
+        f: step[(f, "sf2t_full")]["after"]["total"] * FINETUNE_STEPS * n
+        for f, n in MINI_FINETUNES.items()
+        if (f, "sf2t_full") in step
+    }
+    out["mini_finetunes_min_after"] = sum(finetune.values()) / PARALLEL_RUNS / 60
+    mini, full, reproduce = _read("experiment_mini.json"), _read("experiment_full.json"), _read("reproduce.json")
+    for name, stages, notebooks, kind in (
+        ("reproduce_mini", mini, reproduce.get("mini", {}), "sf2t_full"),
+        ("full_profile", full, reproduce.get("full", {}), "sf2t_lora"),
+    ):
+        by_kind = stages.get("from_scratch_stage_s_by_kind", {})
+        total, tune = stages.get("from_scratch_stage_s_total"), by_kind.get("finetune")
+        if not (total and tune and notebooks.get("total_s") and kind in ratio):
+            continue
+        scale = (total - tune + tune * ratio[kind]) / total  # only the training stages get faster
+        notebook = notebooks["seconds_per_notebook"]["04_experiments"]
+        out[name] = {
+            "recorded_min": notebooks["total_s"] / 60,
+            "projected_min": (notebooks["total_s"] - notebook + notebook * scale) / 60,
+            "target_min": 10 if name == "reproduce_mini" else 45,
+            "training_share_of_stage_time": tune / total,
+            "bounded_by": {k: v / total for k, v in sorted(by_kind.items(), key=lambda kv: -kv[1])[:3]},
+        }
+    return out
+
+
+def run_profiles(families: list[str], steps: int, threads: int, videos: int) -> dict:
+    rows, failures = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        paths = make_profile_data(work / "data", videos)
+        for family in families:
+            for kind, spec in STEP_KINDS.items():
+                try:
+                    row = step_profile(family, kind, paths[spec["frames"]], work, steps, threads)
+                except Exception as exc:  # a family that does not build is reported, not fatal
+                    failures[f"{family}/{kind}"] = f"{type(exc).__name__}: {exc}"
+                    print(f"{family}/{kind}: FAILED {failures[f'{family}/{kind}']}")
+                    continue
+                rows.append(row)
+                m, r = row["step_s_median"], row["ratios"]
+                print(
+                    f"{family:>17} {kind:>9}: {row['flops_per_step']['answer_positions_loss'] / 1e9:6.1f} GFLOP, "
+                    f"MFU {row['mfu']['step']:.2f} at {row['matmul_gflop_s_at_dominant_shapes']:.0f} GFLOP/s; "
+                    f"step {m['before']['total']:.3f} -> {m['after']['total']:.3f} s ({r['after_over_before']:.3f}; "
+                    f"cache {r['cache_only_over_before']:.3f}, answer loss {r['answer_loss_only_over_before']:.3f})"
+                )
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "what": "per family and step kind, in one run: FLOPs of forward + backward (FlopCounterMode), the fp32 "
+        "matmul rate at the shapes carrying 90% of the matmul FLOPs (one thread), MFU = FLOPs / step time / "
+        "that rate, and the step's parts for the variants below, interleaved step by step (medians after "
+        f"{WARMUP} warm-up steps). before: samples encoded at every draw, the model's own loss (logits at every "
+        "position); after: the sample cache and the answer-position loss; threads: the after step at "
+        f"{threads} intra-op threads over one thread on the same (quiet or shared) machine",
+        "steps_per_variant": steps,
+        "rows": rows,
+        "failures": failures,
+        "projections": projections(rows),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--families", nargs="*", default=list(FAMILIES))
@@ -222,12 +578,28 @@ def main() -> int:
     )
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1: robust on a shared CPU)")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "perf" / "train.json")
+    parser.add_argument(
+        "--profile-families", nargs="*", default=MINI_FAMILIES, help="families whose steps are profiled (MFU, parts)"
+    )
+    parser.add_argument("--profile-steps", type=int, default=12, help="steps per variant in the step profile")
+    parser.add_argument("--profile-threads", type=int, default=2, help="threads compared with one in the profile")
+    parser.add_argument(
+        "--profile-only",
+        action="store_true",
+        help="only the step profile: replaces `step_profile` in --out and keeps its other fields",
+    )
     parser.add_argument("--probe", nargs=7, help=argparse.SUPPRESS)  # internal: one memory measurement
     args = parser.parse_args()
     if args.probe:
         run_probe(*args.probe)
         return 0
     torch.set_num_threads(args.threads)
+    if args.profile_only:
+        report = json.loads(args.out.read_text()) if args.out.is_file() else {"benchmark": "train"}
+        report["step_profile"] = run_profiles(args.profile_families, args.profile_steps, args.profile_threads, 12)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2) + "\n")
+        return 0
     results, failures = [], {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -288,6 +660,7 @@ def main() -> int:
         "worst_ratio_other_worker_settings": max(others) if others else None,
         "results": results,
         "failures": failures,
+        "step_profile": run_profiles(args.profile_families, args.profile_steps, args.profile_threads, 12),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")

@@ -3,9 +3,10 @@
 A model's own ``labels`` loss projects every position of the batch onto the vocabulary (the
 language-model head, then a log-softmax over it) and throws away all but the few positions that
 predict an answer token: at mini scale that is most of a sequence (the prompt, the frames'
-tokens, the padding), and the head plus its softmax were about a tenth of a training step
-(`results/perf/train.json`). `answer_loss` asks the model for the logits at the positions some
-clip of the batch needs (``logits_to_keep``, which every supported family takes) and computes
+tokens, the padding); reading the logits at the answer positions alone made a mini step
+0.88-0.94x as long (`results/perf/train.json`, ``step_profile``). `answer_loss` asks the model
+for the logits at the positions some clip of the batch needs (``logits_to_keep``, which every
+supported family takes) and computes
 the same loss the model would: labels shifted by one, float32 logits, the mean cross-entropy over
 the labelled tokens. The value agrees with ``model(**batch).loss`` to float rounding (different
 matrix shapes round differently); a run stays bit-for-bit reproducible.

@@ -4,10 +4,11 @@ nor run through the processor again.
 A run draws each record several times (300 fine-tuning steps of 8 go over 640 SF²T samples about
 four times; a base stage over its captions two to five times), and encoding one record (frames
 picked and transformed, then the family's processor: chat template, tokenizer, video
-normalisation and patching) was 15-20% of a mini training step (`results/perf/train.json`). The
-cache keeps `VideoLLM.encode_sample`'s output per record content and `VideoLLM.collate` pads it
-into a batch each time, which is exactly the batch a fresh encoding gives: the loss, the data
-order and the weights are unchanged.
+normalisation and patching) costs 13-30 ms of a 0.26-0.43 s mini step; keeping the samples made a
+step 0.92-0.96x as long (`results/perf/train.json`, ``step_profile``). The cache keeps
+`VideoLLM.encode_sample`'s output per record content and `VideoLLM.collate` pads it into a batch
+each time, which is exactly the batch a fresh encoding gives: the loss, the data order and the
+weights are unchanged. A mini base's record takes about 80-100 KB, a 16-frame clip's 150-200 KB.
 
 Records of one clip (caption kinds of one video, a balanced repeat) share their visual tensors
 when they are equal, so a base stage's captions fit in about the size of its decoded clips.

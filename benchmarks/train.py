@@ -31,9 +31,9 @@ the paper's LoRA step (batch 8). It records the FLOPs of forward + backward
 carry 90% of the step's matmul FLOPs (one thread), so the model-FLOP utilisation, and the step's
 parts (data and processor, forward, backward, optimizer) for the variants compared step by step:
 samples encoded at every draw or kept (`sf2t.train.samples.SampleCache`), the model's own loss or
-the answer-position loss (`sf2t.models.answer_loss`), one thread or two. From the measured step
-times it projects the issue's targets (four bases from scratch, the mini reproduction, the full
-profile), labelled as projections.
+the answer-position loss (`sf2t.models.answer_loss`), AdamW's foreach or fused kernel, one thread
+or two. From the measured step times it projects the issue's targets (four bases from scratch, the
+mini reproduction, the full profile), labelled as projections.
 
     python benchmarks/train.py [--families qwen2_vl llava_onevision] [--modes lora full] [--steps 30]
     python benchmarks/train.py --profile-only   # the step profile alone; the other fields are kept
@@ -320,14 +320,14 @@ class StepProbe:
         params = [p for p in self.model.parameters() if p.requires_grad]
         self.parameters = sum(p.numel() for p in self.model.parameters())
         self.trainable = sum(p.numel() for p in params)
-        self.optimizer = torch.optim.AdamW(params, lr=config.lr)
+        self.optimizers = {fused: torch.optim.AdamW(params, lr=config.lr, fused=fused) for fused in (False, True)}
 
     def loss(self, batch: dict, answer_positions: bool) -> torch.Tensor:
         from sf2t.models.answer_loss import answer_loss
 
         return answer_loss(self.model, batch) if answer_positions else self.model(**batch).loss
 
-    def step(self, k: int, cached: bool, answer_positions: bool) -> dict[str, float]:
+    def step(self, k: int, cached: bool, answer_positions: bool, fused: bool = True) -> dict[str, float]:
         """One optimizer step on micro-batch ``k``; seconds of each part."""
         t0 = time.perf_counter()
         groups = (self.cached if cached else self.fresh)[k % len(self.fresh)]
@@ -341,8 +341,8 @@ class StepProbe:
             fwd += b - a
             bwd += time.perf_counter() - b
         t2 = time.perf_counter()
-        self.optimizer.step()
-        self.optimizer.zero_grad(set_to_none=True)
+        self.optimizers[fused].step()
+        self.optimizers[fused].zero_grad(set_to_none=True)
         t3 = time.perf_counter()
         return {"data": t1 - t0, "forward": fwd, "backward": bwd, "optimizer": t3 - t2, "total": t3 - t0}
 
@@ -355,7 +355,7 @@ class StepProbe:
         with FlopCounterMode(display=False) as counter, shapes:
             for group in groups:
                 (self.loss(group.batch, answer_positions) * group.weight).backward()
-        self.optimizer.zero_grad(set_to_none=True)
+        self.model.zero_grad(set_to_none=True)
         return counter.get_total_flops(), shapes.flops
 
 
@@ -367,18 +367,19 @@ def step_profile(family: str, kind: str, data: Path, work: Path, steps: int, thr
     flops_full, shapes = probe.count(answer_positions=False)
     flops_answer, _ = probe.count(answer_positions=True)
     variants = {
-        "before": {"cached": False, "answer_positions": False, "threads": 1},
-        "after": {"cached": True, "answer_positions": True, "threads": 1},
-        "cache_only": {"cached": True, "answer_positions": False, "threads": 1},
-        "answer_loss_only": {"cached": False, "answer_positions": True, "threads": 1},
+        "before": {"cached": False, "answer_positions": False, "fused": False, "threads": 1},
+        "after": {"cached": True, "answer_positions": True, "fused": True, "threads": 1},
+        "cache_only": {"cached": True, "answer_positions": False, "fused": False, "threads": 1},
+        "answer_loss_only": {"cached": False, "answer_positions": True, "fused": False, "threads": 1},
+        "fused_adamw_only": {"cached": False, "answer_positions": False, "fused": True, "threads": 1},
     }
     if threads > 1:
-        variants[f"after_{threads}_threads"] = {"cached": True, "answer_positions": True, "threads": threads}
+        variants[f"after_{threads}_threads"] = {**variants["after"], "threads": threads}
     parts: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
     for k in range(steps):
         for name, v in variants.items():
             torch.set_num_threads(v["threads"])
-            parts[name].append(probe.step(k, v["cached"], v["answer_positions"]))
+            parts[name].append(probe.step(k, v["cached"], v["answer_positions"], v["fused"]))
     torch.set_num_threads(1)
     medians = {
         name: {part: statistics.median(row[part] for row in rows[WARMUP:]) for part in rows[0]}
@@ -423,6 +424,7 @@ def step_profile(family: str, kind: str, data: Path, work: Path, steps: int, thr
             "after_over_before": medians["after"]["total"] / medians["before"]["total"],
             "cache_only_over_before": medians["cache_only"]["total"] / medians["before"]["total"],
             "answer_loss_only_over_before": medians["answer_loss_only"]["total"] / medians["before"]["total"],
+            "fused_adamw_only_over_before": medians["fused_adamw_only"]["total"] / medians["before"]["total"],
             **(
                 {f"{threads}_threads_over_1": medians[f"after_{threads}_threads"]["total"] / medians["after"]["total"]}
                 if threads > 1
@@ -544,7 +546,8 @@ def run_profiles(families: list[str], steps: int, threads: int, videos: int) -> 
                     f"{family:>17} {kind:>9}: {row['flops_per_step']['answer_positions_loss'] / 1e9:6.1f} GFLOP, "
                     f"MFU {row['mfu']['step']:.2f} at {row['matmul_gflop_s_at_dominant_shapes']:.0f} GFLOP/s; "
                     f"step {m['before']['total']:.3f} -> {m['after']['total']:.3f} s ({r['after_over_before']:.3f}; "
-                    f"cache {r['cache_only_over_before']:.3f}, answer loss {r['answer_loss_only_over_before']:.3f})"
+                    f"cache {r['cache_only_over_before']:.3f}, answer loss {r['answer_loss_only_over_before']:.3f}, "
+                    f"fused AdamW {r['fused_adamw_only_over_before']:.3f})"
                 )
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -552,7 +555,8 @@ def run_profiles(families: list[str], steps: int, threads: int, videos: int) -> 
         "matmul rate at the shapes carrying 90% of the matmul FLOPs (one thread), MFU = FLOPs / step time / "
         "that rate, and the step's parts for the variants below, interleaved step by step (medians after "
         f"{WARMUP} warm-up steps). before: samples encoded at every draw, the model's own loss (logits at every "
-        "position); after: the sample cache and the answer-position loss; threads: the after step at "
+        "position), AdamW's foreach kernel; after: the sample cache, the answer-position loss and the fused "
+        "AdamW; threads: the after step at "
         f"{threads} intra-op threads over one thread on the same (quiet or shared) machine",
         "steps_per_variant": steps,
         "rows": rows,

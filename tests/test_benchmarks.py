@@ -30,7 +30,12 @@ def test_step_profile_records_flops_mfu_the_breakdown_and_ratios(tmp_path):
     assert 0 < row["mfu"]["step"] <= row["mfu"]["forward_backward"] and row["matmul_share_of_flops"] > 0.5
     parts = row["step_s_median"]["after"]
     assert set(parts) == {"data", "forward", "backward", "optimizer", "total"} and parts["total"] > 0
-    assert set(row["ratios"]) == {"after_over_before", "cache_only_over_before", "answer_loss_only_over_before"}
+    assert set(row["ratios"]) == {
+        "after_over_before",
+        "cache_only_over_before",
+        "answer_loss_only_over_before",
+        "fused_adamw_only_over_before",
+    }
     assert row["sample_cache"]["records_kept"] > 0
     projections = bench.projections([row])
     assert "projection" in projections["label"] and projections["four_bases_from_scratch_min_after"] is None

@@ -188,8 +188,10 @@ def _run(config, accelerator, run_dir, sources, eval_sources, point, claim, call
     llm.model.train()
     trainable = build.trainable_summary(llm)
     params = [p for p in llm.model.parameters() if p.requires_grad]
+    # the fused kernel: a full mini step 0.95-0.99x as long as with foreach (results/perf/train.json, step_profile)
+    fused = all(p.device.type in ("cpu", "cuda") for p in params)
     optimizer = torch.optim.AdamW(
-        params, lr=config.lr, weight_decay=config.weight_decay, betas=(0.9, config.adam_beta2)
+        params, lr=config.lr, weight_decay=config.weight_decay, betas=(0.9, config.adam_beta2), fused=fused
     )
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(config))
     # The scheduler is stepped by hand once per optimizer step, whatever the number of processes.

@@ -58,6 +58,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from sf2t import world
 from sf2t.common.records import write_jsonl
+from sf2t.experiment import load_profile
 from sf2t.models import FAMILIES
 from sf2t.train import TrainConfig, train
 from sf2t.train import data as train_data
@@ -223,17 +224,9 @@ def measure(
 # ---------------------------------------------------------------------------------------------
 # Step profile: FLOPs, the CPU's matmul rate, MFU and a breakdown of one step, per family.
 
-#: The mini profile's base model (configs/experiment/mini.json, base.default.model_size).
-MINI_BASE_SIZE = {
-    "hidden_size": 256,
-    "num_layers": 4,
-    "num_heads": 4,
-    "num_kv_heads": 2,
-    "vision_hidden_size": 64,
-    "vision_layers": 2,
-    "vision_heads": 2,
-    "vocab_size": 2048,
-}
+#: The mini profile's base model, read from the profile itself (base.default.model_size) so the
+#: benchmark profiles the model the experiment trains.
+MINI_BASE_SIZE = load_profile("mini").base["default"]["model_size"]
 #: The steps profiled: a base step (full, vision included, batch 16 of 8-frame captions), the mini
 #: profile's SF²T fine-tune step (full, vision included, batch 8 of 16-frame clips) and the paper's
 #: LoRA recipe at the same batch.

@@ -194,6 +194,7 @@ def test_mixed_frame_counts_split_into_token_weighted_groups(dataset, tmp_path):
     """LLaVA-style families stack videos, so 4- and 8-frame clips cannot share a batch: the
     micro-batch becomes groups whose token-weighted losses add up to the micro-batch's loss."""
     from sf2t.models import tiny
+    from sf2t.train.samples import SampleCache
 
     llm = tiny("llava_onevision")
     llm.model.eval()
@@ -201,7 +202,7 @@ def test_mixed_frame_counts_split_into_token_weighted_groups(dataset, tmp_path):
     records = [dataset["records"][0], short[1], dataset["records"][2], short[3]]
     root = str(dataset["videos"])
     sources = [train_data.Source(DataSource(path="mix.jsonl", root=root), records)]
-    cache = train_data.FrameCache(sources, max_bytes=2**24)
+    cache = SampleCache(llm, train_data.FrameCache(sources, max_bytes=2**24), max_bytes=0)
     groups = train_data.encode_groups(llm, [(r, root) for r in records], cache)
     assert sorted(g.size for g in groups) == [2, 2] and sum(g.weight for g in groups) == pytest.approx(1)
     with torch.no_grad():

@@ -276,17 +276,16 @@ def answer_tokens(batch: dict[str, torch.Tensor]) -> int:
     return int((batch["labels"][:, 1:] != IGNORE_INDEX).sum())
 
 
-def encode_groups(llm, pairs: Sequence[tuple[dict[str, Any], str]], cache: FrameCache | SampleCache) -> list[Group]:
+def encode_groups(llm, pairs: Sequence[tuple[dict[str, Any], str]], samples: SampleCache) -> list[Group]:
     """Encode records as one or more batches with their share of the answer tokens.
 
     Families that stack videos into one (batch, frames, ...) tensor take only equal frame
     counts per batch (`VideoLLM.batch_groups`), and fragment tasks mix frame counts; so a
     micro-batch may become several batches. Weighting each batch's mean loss by its share of
-    the answer tokens gives exactly the loss of the micro-batch taken as one. With a
-    `SampleCache`, a record drawn before is not decoded or encoded again: its kept sample is
-    collated into exactly the batch a fresh encoding gives.
+    the answer tokens gives exactly the loss of the micro-batch taken as one. A record that
+    ``samples`` kept is not decoded or encoded again: its kept sample is collated into exactly the
+    batch a fresh encoding gives.
     """
-    samples = SampleCache(llm, cache, 0) if isinstance(cache, FrameCache) else cache
     encoded = [samples.sample(rec, root) for rec, root in pairs]
     numbered = [bool(rec.get("numbered", False)) for rec, _ in pairs]
     batches = []

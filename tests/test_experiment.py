@@ -77,6 +77,9 @@ def test_bad_profiles_are_refused_with_the_file_and_every_problem(tmp_path):
         load_profile("quick", {"families": ["no_such_family"]})
     with pytest.raises(ProfileError, match="on_fail"):
         load_profile("quick", {"competence_gate.on_fail": "ignore"})
+    with pytest.raises(ProfileError, match="sf2t.tasks: task options of 'disorder'"):
+        load_profile("quick", {"sf2t.tasks": {"disorder": {"spred": "full"}}})
+    assert load_profile("quick", {"sf2t.tasks": {"disorder": {"spread": "full"}}}).sf2t["tasks"]
     bad = tmp_path / "bad.json"
     bad.write_text('{"extends": "mini", "famlies": []}')
     with pytest.raises(ProfileError, match=r"bad\.json.*unknown profile field"):

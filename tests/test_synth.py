@@ -405,6 +405,8 @@ def test_load_truth_refuses_a_folder_without_index(tmp_path):
     ({"min_objects": 3, "max_objects": 2}, "min_objects"),
     ({"size_range": (0.2, 0.1)}, "size_range"),
     ({"crf": 60}, "crf"),
+    ({"speeds": (0.6, 0.3)}, "speeds"),
+    ({"speeds": (0.3, 0.9)}, "speeds"),
 ])
 def test_config_validation_names_the_problem(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -416,6 +418,17 @@ def test_config_round_trips_through_json():
     assert WorldConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
     with pytest.raises(ValueError, match="unknown WorldConfig field"):
         WorldConfig.from_dict({"colour": "red"})
+
+
+def test_speeds_set_how_far_a_translation_goes_and_the_default_keeps_old_config_bytes():
+    assert "speeds" not in SMALL.to_dict()  # worlds written before the field keep their bytes
+    fast = WorldConfig(width=64, height=64, num_frames=16, actions=("move_left",), speeds=(0.5, 0.65))
+    assert WorldConfig.from_dict(json.loads(json.dumps(fast.to_dict()))) == fast
+    for i in range(2):  # seed i: "slow", then "fast" (one action)
+        _, truth = render_video(i, fast)
+        assert truth["effect"]["distance_px"] == pytest.approx(fast.speed_share(truth["speed"]) * 64, abs=0.01)
+        _, plain = render_video(i, WorldConfig(width=64, height=64, num_frames=16, actions=("move_left",)))
+        assert plain["effect"]["distance_px"] == pytest.approx(SPEEDS[plain["speed"]] * 64, abs=0.01)
 
 
 def test_generate_rejects_bad_arguments(tmp_path):

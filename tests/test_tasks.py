@@ -419,6 +419,30 @@ def test_bad_difficulty_parameters_are_refused(build, message):
         build()
 
 
+@pytest.mark.parametrize(
+    "task", [Disorder(num_frames=(4, 4), spread="full"), Rearrangement(num_frames=(4, 4), spread="full")]
+)
+def test_full_spread_shows_frames_across_the_whole_clip(task):
+    clip = make_clip(3, num_frames=16, lively=True)
+    for seed in range(5):
+        indices = task.sample(clip, np.random.default_rng(seed), slot=seed).indices
+        positions = sorted(list(clip.indices).index(i) for i in indices)
+        assert np.diff(positions).tolist() == [5, 5, 5]  # the largest stride 16 decoded frames allow for 4
+
+
+def test_task_options_set_difficulty_and_name_bad_ones():
+    tasks = default_tasks(2, {"disorder": {"num_frames": [4, 4], "spread": "full"}})
+    assert tasks["disorder"] == Disorder(num_frames=(4, 4), spread="full")
+    assert tasks["counting"] == default_tasks(2)["counting"] and tasks["rearrangement"] == Rearrangement()
+    assert Mixture.from_spec("disorder=1", options={"disorder": {"spread": "full"}}).tasks["disorder"].spread == "full"
+    with pytest.raises(ValueError, match="unknown task"):
+        default_tasks(options={"jigsaw": {}})
+    with pytest.raises(ValueError, match="'disorder'.*stride"):
+        default_tasks(options={"disorder": {"stride": 3}})
+    with pytest.raises(ValueError, match="spread"):
+        Disorder(spread="wide")
+
+
 def test_short_clip_is_a_skip_not_a_crash():
     clip = make_clip(0, num_frames=4)
     for task in default_tasks().values():

@@ -8,10 +8,10 @@ Writes results/NAME.json (config, before/after accuracies with Wilson 95% CIs, t
 Config keys (defaults in DEFAULTS):
   family, init            - init: "base" (committed mini base), "tiny" (fresh fan-in init) or a path
   model_size              - TinySize overrides for init "tiny" (e.g. image_size)
-  world, speed_share, size_range, actions  - world knobs; speed_share sets sf2t.synth.SPEEDS
+  world, speed_share, size_range, actions  - world knobs; speed_share sets WorldConfig.speeds
                             (share of the frame side a translation covers: {"slow": a, "fast": b})
-  full_span               - frames of a fragment sample spread over the whole clip (max stride)
-                            instead of a random stride (patches ordered_positions where the disorder and rearrangement tasks look it up)
+  full_span               - frames of a fragment sample spread over the whole clip (the tasks'
+                            spread "full": the largest stride) instead of a random stride
   double_frames           - temporal-merge families (Qwen): repeat each video frame twice, so every
                             LM token group holds one frame instead of a pair
   tasks                   - {"disorder": {"num_frames": [4, 4]}, "rearrangement": {...}}
@@ -25,10 +25,6 @@ import time
 import numpy as np
 
 import common
-import sf2t.synth as synth
-import sf2t.tasks as tasks
-import sf2t.tasks.disorder as tasks_disorder
-import sf2t.tasks.rearrangement as tasks_rearrangement
 import sf2t.world.render as world_render
 from common import HERE, REPO, cloze, make_items, save_json, train, videos, world
 from sf2t.models import load, tiny
@@ -37,18 +33,6 @@ DEFAULTS = dict(family="qwen2_vl", init="base", model_size={}, world="moves", sp
                 actions=None, full_span=True, double_frames=True,
                 tasks={"disorder": {"num_frames": [4, 4]}}, train_videos=1000, per_video=3, test_videos=300,
                 steps=400, lr=3e-4, batch=8, eval_every=100, eval_n=150, seed=0, save_model=None, stages=None, side=None, background=None, numbered_tasks=None)
-
-_orig_positions = tasks.ordered_positions
-
-
-def _full_span_positions(num_decoded, n, rng, longest=None):
-    """n positions at the largest constant stride the clip allows, random start."""
-    if n > num_decoded:
-        raise tasks.TaskSkip("too short", "")
-    stride = max(1, (num_decoded - 1) // max(1, n - 1))
-    start = int(rng.integers(0, num_decoded - (n - 1) * stride))
-    return [start + k * stride for k in range(n)]
-
 
 _orig_background = world_render._background
 
@@ -69,12 +53,9 @@ def setup_world(c):
     NUMBERED_TASKS.update(c.get("numbered_tasks") or [])
     if c.get("background") == "gradient":
         world_render._background = _gradient_background  # where render_video looks it up
-    if c["speed_share"]:
-        synth.SPEEDS.update(c["speed_share"])  # the world's one SPEEDS dict, shared by every module
-    if c["full_span"]:
-        for module in (tasks_disorder, tasks_rearrangement):  # where the two tasks look it up
-            module.ordered_positions = _full_span_positions
     over = {}
+    if c["speed_share"]:
+        over["speeds"] = (c["speed_share"]["slow"], c["speed_share"]["fast"])
     if c["size_range"]:
         over["size_range"] = tuple(c["size_range"])
     if c["actions"]:
@@ -92,6 +73,8 @@ def build_items(c, cfg, split, run_seed, n_videos, per_video, seed, task_spec=No
         if name == "poscap":
             items += common.make_poscap_items(vids, per_video, seed=seed * 100 + k, **kw)
         else:
+            if c["full_span"]:
+                kw.setdefault("spread", "full")
             items += make_items(vids, name, per_video, seed=seed * 100 + k, **kw)
     return items
 

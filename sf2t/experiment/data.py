@@ -99,15 +99,17 @@ def sf2t_samples(
     frames_per_clip: int = 16,
     drop_task: str | None = None,
     answer_form: str = "letter",
+    task_options: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[list[dict[str, Any]], str]:
     """Fragment-task samples from the unlabelled videos of ``videos_dir`` for ``family`` (its
     ``temporal_merge`` decides what a frame count means), optionally without one task (the
-    leave-one-task-out ablation). Returns the records and the generator's summary line."""
+    leave-one-task-out ablation), with the tasks' difficulty from ``task_options``
+    (`sf2t.tasks.default_tasks`). Returns the records and the generator's summary line."""
     from sf2t.models.families import get_family
     from sf2t.tasks import Mixture, parse_mix
 
     merge = get_family(family).temporal_merge
-    mixture = Mixture.from_spec(mix or None, temporal_merge=merge)
+    mixture = Mixture.from_spec(mix or None, temporal_merge=merge, options=task_options)
     if drop_task is not None:
         if drop_task not in mixture.tasks:
             raise ValueError(f"cannot leave out {drop_task!r}: the mixture has {sorted(mixture.tasks)}")
@@ -256,6 +258,7 @@ def stage_sf2t_data(profile: Profile, paths: Paths, run: Run, worlds: dict[str, 
             s.get("frames_per_clip", 16),
             run.drop_task,
             profile.answer_form,
+            s.get("tasks"),
         )
         write_jsonl(out / "sf2t.jsonl", records)
         return {"path": str(out / "sf2t.jsonl"), "n": len(records), "summary": line}

@@ -48,7 +48,7 @@ class Profile:
     competence_gate: dict[str, Any] = field(default_factory=dict)  # {"min_accuracy": {kind: acc}, "on_fail": ...}
     sft: dict[str, Any] = field(default_factory=dict)  # records_per_video, categories
     control: dict[str, Any] = field(default_factory=dict)  # records_per_video: the positive control's data
-    sf2t: dict[str, Any] = field(default_factory=dict)  # n_samples, mix, frames_per_clip
+    sf2t: dict[str, Any] = field(default_factory=dict)  # n_samples, mix, frames_per_clip, tasks (difficulty)
     finetune: dict[str, Any] = field(default_factory=dict)  # TrainConfig overrides shared by every arm
     sft_sf2t_ratio: list[float] = field(default_factory=lambda: [1.0, 1.0])  # SFT : SF²T share of the mixture
     ablation: dict[str, Any] = field(default_factory=dict)  # {"family": str | None, "seeds": [...]}
@@ -202,6 +202,13 @@ class Profile:
             isinstance(self.sf2t.get("n_samples"), int) and self.sf2t["n_samples"] >= 1,
             "sf2t.n_samples must be a positive integer",
         )
+        if "tasks" in self.sf2t:
+            from sf2t.tasks import default_tasks
+
+            try:
+                default_tasks(options=self.sf2t["tasks"])
+            except (ValueError, TypeError, AttributeError) as err:
+                need(False, f"sf2t.tasks: {err}")
         need(
             len(self.sft_sf2t_ratio) == 2 and all(r > 0 for r in self.sft_sf2t_ratio),
             "sft_sf2t_ratio must be two positive numbers",

@@ -58,7 +58,13 @@ def stage_task_items(profile: Profile, paths: Paths, family: str, worlds: dict[s
 
     def build(out: Path) -> dict[str, Any]:
         records, line = sf2t_samples(
-            worlds["heldout"], family, t["n_per_task"] * len(TASKS), t.get("seed", 0), "", s.get("frames_per_clip", 16)
+            worlds["heldout"],
+            family,
+            t["n_per_task"] * len(TASKS),
+            t.get("seed", 0),
+            "",
+            s.get("frames_per_clip", 16),
+            task_options=s.get("tasks"),
         )
         write_jsonl(out / "items.jsonl", [as_item(r) for r in records])
         return {"path": str(out / "items.jsonl"), "summary": line}

@@ -161,15 +161,28 @@ def binary(slot: int | None, rng: np.random.Generator) -> bool:
     return slot % 2 == 0 if slot is not None else bool(rng.random() < 0.5)
 
 
-def ordered_positions(num_decoded: int, n: int, rng: np.random.Generator, longest: int | None = None) -> list[int]:
-    """``n`` positions of a decoded clip in temporal order, at a random constant stride and
-    start. With ``longest`` the stride is drawn from the strides that ``longest`` frames
+#: How the frames of an order task are spread over the clip: at a random constant stride, or at
+#: the largest stride (the shown frames span the clip, so consecutive ones differ most).
+SPREADS: tuple[str, ...] = ("random", "full")
+
+
+def ordered_positions(
+    num_decoded: int, n: int, rng: np.random.Generator, longest: int | None = None, spread: str = "random"
+) -> list[int]:
+    """``n`` positions of a decoded clip in temporal order, at a constant stride and a random
+    start; the stride is random (``spread`` "random") or the largest the clip allows ("full").
+    With ``longest`` the random stride is drawn from the strides that ``longest`` frames
     allow, independently of ``n``, so the step between frames does not hint at how many
     there are (counting)."""
+    if spread not in SPREADS:
+        raise ValueError(f"spread must be one of {SPREADS}, got {spread!r}")
     if n > num_decoded:
         raise TaskSkip("too short", f"needs {n} frames, the clip has {num_decoded}")
-    max_stride = max(1, (num_decoded - 1) // max(1, max(n, longest or n) - 1))
-    stride = int(rng.integers(1, max_stride + 1))
+    if spread == "full":
+        stride = max(1, (num_decoded - 1) // max(1, n - 1))
+    else:
+        max_stride = max(1, (num_decoded - 1) // max(1, max(n, longest or n) - 1))
+        stride = int(rng.integers(1, max_stride + 1))
     start = int(rng.integers(0, num_decoded - (n - 1) * stride))
     return [start + k * stride for k in range(n)]
 

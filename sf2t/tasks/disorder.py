@@ -8,6 +8,7 @@ from typing import ClassVar
 import numpy as np
 
 from sf2t.tasks.base import (
+    SPREADS,
     Task,
     TaskSkip,
     binary,
@@ -50,18 +51,22 @@ class Disorder(Task):
     """Are the frames in the correct order? ``N`` frames shown as a video, in order or
     perturbed by one of ``perturbations`` (swap two frames / reverse a segment / full
     shuffle: the difficulty). The two classes alternate with the writer's slot (exactly
-    balanced). A perturbation only counts if it moves visibly different frames (pixels,
-    `frames_differ`); a static clip that allows none is skipped. Options Yes / No."""
+    balanced); ``spread`` is how the shown frames sit in the clip (`SPREADS`: "full"
+    spans it, which makes order easiest to see). A perturbation only counts if it moves
+    visibly different frames (pixels, `frames_differ`); a static clip that allows none is
+    skipped. Options Yes / No."""
 
     num_frames: tuple[int, int] = (4, 8)
     perturbations: tuple[str, ...] = DISORDER_PERTURBATIONS
     pixel_threshold: int = PIXEL_THRESHOLD
     min_changed: float = 0.002
+    spread: str = "random"
     name: ClassVar[str] = "disorder"
 
     def __post_init__(self):
         check_range("num_frames", self.num_frames, 3)
         check_choices("perturbations", self.perturbations, DISORDER_PERTURBATIONS)
+        check_choices("spread", (self.spread,), SPREADS)
         check_distinct_tolerance(self)
 
     def min_frames(self) -> int:
@@ -72,7 +77,7 @@ class Disorder(Task):
         in_order = binary(slot, rng)
         for _attempt in range(8):
             n = int(rng.integers(self.num_frames[0], self.num_frames[1] + 1))
-            positions = ordered_positions(num, n, rng)
+            positions = ordered_positions(num, n, rng, spread=self.spread)
             frames = clip.frames[positions]
             if in_order:
                 kind, perm = None, list(range(n))

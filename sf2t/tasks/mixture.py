@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -21,15 +22,24 @@ TASK_CLASSES: dict[str, type[Task]] = {
 }
 
 
-def default_tasks(temporal_merge: int = 1) -> dict[str, Task]:
-    """The five tasks at their default difficulty; ``temporal_merge`` from the model adapter."""
-    return {
-        "counting": Counting(temporal_merge=temporal_merge),
-        "consistency": Consistency(),
-        "localization": Localization(),
-        "disorder": Disorder(),
-        "rearrangement": Rearrangement(),
-    }
+def default_tasks(temporal_merge: int = 1, options: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Task]:
+    """The five tasks at their default difficulty, or with ``options`` (task name -> field
+    values, e.g. ``{"disorder": {"num_frames": [4, 4], "spread": "full"}}``, lists as tuples);
+    ``temporal_merge`` from the model adapter."""
+    options = dict(options or {})
+    unknown = sorted(set(options) - set(TASK_CLASSES))
+    if unknown:
+        raise ValueError(f"task options name unknown task(s) {unknown}; known: {sorted(TASK_CLASSES)}")
+    tasks = {}
+    for name, cls in TASK_CLASSES.items():
+        kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in options.get(name, {}).items()}
+        if name == "counting":
+            kwargs.setdefault("temporal_merge", temporal_merge)
+        try:
+            tasks[name] = cls(**kwargs)
+        except TypeError as err:
+            raise ValueError(f"task options of {name!r}: {err}") from None
+    return tasks
 
 
 @dataclass(frozen=True)
@@ -58,10 +68,12 @@ class Mixture:
                 raise ValueError(f"task {key!r} is not a Task: {task!r}")
 
     @classmethod
-    def from_spec(cls, spec: str | None = None, temporal_merge: int = 1) -> Mixture:
-        """The default tasks with ratios from ``"counting=1,disorder=2"`` (None or "" =
-        all five, equal ratios); tasks the spec leaves out are dropped."""
-        tasks = default_tasks(temporal_merge)
+    def from_spec(
+        cls, spec: str | None = None, temporal_merge: int = 1, options: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> Mixture:
+        """The tasks of `default_tasks` (with ``options``) with ratios from ``"counting=1,disorder=2"``
+        (None or "" = all five, equal ratios); tasks the spec leaves out are dropped."""
+        tasks = default_tasks(temporal_merge, options)
         if not spec:
             return cls(tasks, {k: 1.0 for k in tasks})
         ratios = parse_mix(spec)

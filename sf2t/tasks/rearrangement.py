@@ -13,7 +13,15 @@ from typing import Any, ClassVar
 import numpy as np
 
 from sf2t.common.prompts import LETTERS
-from sf2t.tasks.base import Task, TaskSkip, check_distinct_tolerance, check_range, ordered_positions
+from sf2t.tasks.base import (
+    SPREADS,
+    Task,
+    TaskSkip,
+    check_choices,
+    check_distinct_tolerance,
+    check_range,
+    ordered_positions,
+)
 from sf2t.video.transforms import PIXEL_THRESHOLD, frames_differ
 
 
@@ -95,12 +103,13 @@ class Rearrangement(Task):
     uniform member of it; the frames are then shown in the order it implies, so no
     structure of the options (e.g. which one is the centre of the near misses) gives the
     answer away. The frames must be pairwise visibly different, so the answer is unique
-    in pixels. Score with `exact_match` and `kendall_tau`."""
+    in pixels; ``spread`` as in `Disorder`. Score with `exact_match` and `kendall_tau`."""
 
     num_frames: tuple[int, int] = (3, 5)
     num_options: int = 4
     pixel_threshold: int = PIXEL_THRESHOLD
     min_changed: float = 0.002
+    spread: str = "random"
     name: ClassVar[str] = "rearrangement"
 
     def __post_init__(self):
@@ -109,6 +118,7 @@ class Rearrangement(Task):
             raise ValueError(f"num_frames high must be <= {len(LETTERS)}, got {self.num_frames}")
         if not 2 <= self.num_options <= 6:
             raise ValueError(f"num_options must be in 2..6, got {self.num_options}")
+        check_choices("spread", (self.spread,), SPREADS)
         check_distinct_tolerance(self)
 
     def min_frames(self) -> int:
@@ -118,7 +128,7 @@ class Rearrangement(Task):
         num = self._require(clip)
         for _attempt in range(8):
             n = int(rng.integers(self.num_frames[0], self.num_frames[1] + 1))
-            positions = ordered_positions(num, n, rng)
+            positions = ordered_positions(num, n, rng, spread=self.spread)
             frames = clip.frames[positions]
             if all(
                 frames_differ(frames[a], frames[b], self.pixel_threshold, self.min_changed)

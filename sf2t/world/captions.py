@@ -15,6 +15,12 @@ Question kinds (ours; every knob is a parameter):
   class an option in one fixed order (so a letter always means the same answer). A tiny random
   model learns these long before it can read shuffled options (measured:
   research/base_recipe/research-2026-11-25c), so a base curriculum starts with them.
+- ``"position"``: "Where is the object in each frame?" A few frames of the video, in temporal order
+  or shuffled, as a video or as numbered frames; the answer names the actor's coarse position in
+  each shown frame, in the order shown ("x 6 y 2, x 4 y 2, ..."; `POSITION_BINS` bins per axis,
+  "none" where it is not visible). Distractor options move one frame's bin. Tiny bases carry
+  position only to an LM token cell and so cannot see frame order; this kind teaches them to read it
+  (research/frame_order: after a long stage of it SF²T's disorder and rearrangement left chance).
 
 `balance_coarse` repeats videos so every coarse action group is equally frequent: with the
 world's natural mix ("something moves" is 5 of 11 actions) a tiny model sits on the majority
@@ -39,9 +45,14 @@ COARSE_ACTIONS: dict[str, tuple[str, ...]] = {
     "something changes colour": ("change_color",),
     "something appears or disappears": ("appear", "disappear"),
 }
-QUESTION_KINDS: tuple[str, ...] = ("object", "happening", "colour_fixed", "happening_fixed")
+QUESTION_KINDS: tuple[str, ...] = ("object", "happening", "colour_fixed", "happening_fixed", "position")
 OBJECT_QUESTION = "What object is in the video?"
 HAPPENING_QUESTION = "Roughly what happens in the video?"
+POSITION_QUESTION = "Where is the object in each frame?"
+#: Bins per axis of a position caption: one token per coordinate, coarse enough to read.
+POSITION_BINS = 8
+#: Frames shown per position caption, and the share shown shuffled and as numbered frames.
+POSITION_FRAMES, POSITION_SHUFFLED, POSITION_NUMBERED = 4, 0.5, 0.5
 
 
 def coarse_action(action: str) -> str:
@@ -111,16 +122,24 @@ def caption_records(
                 question, options, answer = _happening_question(truth, rng, num_options)
             elif kind == "colour_fixed":
                 question, options, answer = _colour_fixed_question(truth, colors)
+            elif kind == "position":
+                # its own generator, so adding this kind changes no other kind's records
+                prng = np.random.default_rng([seed, int(truth["seed"]) % 2**63, repeat, 1])
+                shown, numbered, options, answer = _position_question(truth, prng, num_options)
             else:
                 question, options, answer = HAPPENING_QUESTION, list(COARSE_ACTIONS), coarse_action(truth["action"])
+            if kind == "position":
+                question, frames = POSITION_QUESTION, shown
+            else:
+                numbered, frames = False, indices
             record = {
                 "id": f"{truth['id']}-{kind}" + (f"-r{repeat}" if repeat else ""),
                 "video": truth["video"],
-                "frames": {"indices": indices, "transform": None},
+                "frames": {"indices": frames, "transform": None},
                 "question": question,
                 "options": options,
                 "answer": option_letters(len(options))[options.index(answer)],
-                "numbered": False,
+                "numbered": numbered,
                 "task": f"caption_{kind}",
                 "meta": {"kind": kind, "truth_action": truth["action"], "answer_text": answer},
             }
@@ -160,3 +179,41 @@ def _happening_question(truth, rng, num_options):
     options = [answer, *distractors]
     rng.shuffle(options)
     return HAPPENING_QUESTION, options, answer
+
+
+def position_words(box, width: int, height: int, bins: int = POSITION_BINS) -> str:
+    """A box's centre as coarse position words, "x a y b" (bins 0..bins-1), or "none" for no box."""
+    if box is None:
+        return "none"
+    cx, cy = (box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0
+    return f"x {min(bins - 1, int(bins * cx / width))} y {min(bins - 1, int(bins * cy / height))}"
+
+
+def _position_question(truth, rng, num_options):
+    """(shown frame indices, numbered, options, answer) of a position caption: `POSITION_FRAMES`
+    frames at random, shuffled or numbered at the module's shares; each distractor moves one
+    visible frame's x or y to another bin."""
+    T, W, H, actor = int(truth["num_frames"]), int(truth["width"]), int(truth["height"]), int(truth["actor"])
+    n = min(POSITION_FRAMES, T)
+    shown = sorted(int(i) for i in rng.choice(T, size=n, replace=False))
+    if rng.random() < POSITION_SHUFFLED:
+        shown = [shown[int(i)] for i in rng.permutation(n)]
+    numbered = bool(rng.random() < POSITION_NUMBERED)
+    words = [position_words(truth["boxes"][i][actor], W, H) for i in shown]
+    answer = ", ".join(words)
+    visible = [k for k, w in enumerate(words) if w != "none"]
+    if not visible:
+        raise ValueError(f"{truth['id']}: the actor is visible in none of frames {shown}")
+    options = [answer]
+    for _ in range(100 * num_options):
+        if len(options) == num_options:
+            break
+        k, axis = visible[int(rng.integers(len(visible)))], int(rng.integers(2))
+        parts = words[k].split()
+        bins = [b for b in range(POSITION_BINS) if b != int(parts[2 * axis + 1])]
+        parts[2 * axis + 1] = str(bins[int(rng.integers(len(bins)))])
+        candidate = ", ".join(words[:k] + [" ".join(parts)] + words[k + 1 :])
+        if candidate not in options:
+            options.append(candidate)
+    order = rng.permutation(len(options))
+    return shown, numbered, [options[int(i)] for i in order], answer

@@ -1,14 +1,14 @@
 """What a world can hold and how it is set: the vocabularies (actions, shapes, colours,
 backgrounds), the speeds, and `WorldConfig`, validated on construction.
 
-**Speed** is the pace of the actor's change: ``SPEEDS[name]`` is the share of the frame's
-shorter side that a translation covers over the whole clip (so "fast" is twice "slow" at any
-frame size or clip length); grow/shrink change the size by half that share, rotate turns by
-`ROTATION_DEGREES`. ``speed_px_per_frame`` in the truth is the realised pace: centre speed for
-the translations (move_*, fall_off, collide), size change per frame for grow/shrink, the arc
-travelled by the outermost vertex for rotate. change_color, appear and disappear are
-instantaneous events: their speed name is still drawn (balanced) but does nothing, and
-``speed_px_per_frame`` is 0.0; use `SPEED_ACTIONS` to ask speed questions only where speed is
+**Speed** is the pace of the actor's change: ``WorldConfig.speed_share(name)`` (default
+``SPEEDS[name]``) is the share of the frame's shorter side that a translation covers over the
+whole clip (so by default "fast" is twice "slow" at any frame size or clip length); grow/shrink
+change the size by half that share, rotate turns by `ROTATION_DEGREES`. ``speed_px_per_frame`` in
+the truth is the realised pace: centre speed for the translations (move_*, fall_off, collide), size
+change per frame for grow/shrink, the arc travelled by the outermost vertex for rotate. change_color, appear and
+disappear are instantaneous events: their speed name is still drawn (balanced) but does nothing,
+and ``speed_px_per_frame`` is 0.0; use `SPEED_ACTIONS` to ask speed questions only where speed is
 visible. (Design choices of ours, not the paper's.)
 """
 
@@ -72,7 +72,8 @@ COLORS: dict[str, tuple[int, int, int]] = {
 
 BACKGROUNDS: tuple[str, ...] = ("plain", "stripes", "checker", "noise")
 
-#: Share of the frame's shorter side a translation covers over the clip (see module doc).
+#: Share of the frame's shorter side a translation covers over the clip (see module doc): the
+#: default of `WorldConfig.speeds`, in this order of names.
 SPEEDS: dict[str, float] = {"slow": 0.3, "fast": 0.6}
 
 #: Total rotation over the clip. Not a multiple of any shape's symmetry (90, 120 degrees), so the end
@@ -90,7 +91,9 @@ class WorldConfig:
 
     ``backgrounds`` is the main difficulty knob: ``("plain",)`` is an easy world, the
     textured kinds (per-pixel ``"noise"`` most of all) make every temporal question harder.
-    ``size_range`` is the object size as a share of the frame's shorter side.
+    ``size_range`` is the object size as a share of the frame's shorter side. ``speeds`` is the
+    share of that side a "slow" and a "fast" translation cover over the clip: larger moves make
+    frame order visible to models that read position only coarsely (research/frame_order).
     """
 
     width: int = 112
@@ -106,9 +109,10 @@ class WorldConfig:
     size_range: tuple[float, float] = (0.14, 0.22)
     noise_amplitude: int = 40
     crf: int = 14
+    speeds: tuple[float, float] = tuple(SPEEDS.values())
 
     def __post_init__(self):
-        for name in ("backgrounds", "actions", "shapes", "colors", "size_range"):
+        for name in ("backgrounds", "actions", "shapes", "colors", "size_range", "speeds"):
             value = getattr(self, name)
             if isinstance(value, str):
                 raise ValueError(f"WorldConfig.{name} must be a sequence, got the string {value!r}")
@@ -166,11 +170,22 @@ class WorldConfig:
             problems.append(f"size_range must be (lo, hi) with 0 < lo <= hi <= 0.3, got {sr!r}")
         elif sr[0] * min(self.width, self.height) < 4:
             problems.append(f"size_range lo {sr[0]} gives objects under 4 px at {self.width}x{self.height}")
+        sp = self.speeds
+        if len(sp) != 2 or not all(isinstance(v, int | float) for v in sp) or not 0 < sp[0] < sp[1] <= 0.8:
+            problems.append(f"speeds must be (slow, fast) shares with 0 < slow < fast <= 0.8, got {sp!r}")
         if problems:
             raise ValueError("invalid WorldConfig:\n  " + "\n  ".join(problems))
 
+    def speed_share(self, name: str) -> float:
+        """The share of the shorter side a translation at speed ``name`` covers over the clip."""
+        return dict(zip(SPEEDS, self.speeds, strict=True))[name]
+
     def to_dict(self) -> dict[str, Any]:
+        """The fields as JSON values. Fields added after worlds were first written (``speeds``) are
+        left out at their default, so an existing world keeps its files' bytes and cache keys."""
         d = asdict(self)
+        if tuple(d["speeds"]) == tuple(SPEEDS.values()):
+            del d["speeds"]
         return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
 
     @classmethod

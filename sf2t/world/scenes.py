@@ -75,7 +75,7 @@ def _plan_actor(rng, action, speed, shape, color, size, cfg, new_color):
     """The actor's track, plus (for collide) the other object's track, and the realised pace."""
     W, H, T = cfg.width, cfg.height, cfg.num_frames
     side = min(W, H)
-    share = SPEEDS[speed]
+    share = cfg.speed_share(speed)
     v = share * side / (T - 1)  # translation pace in px/frame
     t = np.arange(T, dtype=float)
     m = _MARGIN

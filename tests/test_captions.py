@@ -67,3 +67,14 @@ def test_position_captions_name_each_shown_frame_in_the_order_shown_and_leave_ot
             assert other == r["answer"] or sum(a != b for a, b in zip(other.split(", "), words, strict=True)) == 1
     assert 0 < shuffled < 12
     assert position_words([0, 0, 16, 16], 64, 64) == "x 1 y 1" and position_words(None, 64, 64) == "none"
+
+
+def test_position_captions_always_show_the_actor_once_and_the_default_kinds_stay_coarse():
+    boxes = [[None]] * 15 + [[[40, 8, 52, 20]]]
+    truth = {"id": "v0", "seed": 0, "video": "videos/v0.mp4", "width": 64, "height": 64, "num_frames": 16,
+             "objects": [{"color": "red", "shape": "circle"}], "actor": 0, "action": "appear", "boxes": boxes}
+    for seed in range(20):
+        (record,) = caption_records([truth], kinds=["position"], seed=seed, answer_form="text")
+        assert 15 in record["frames"]["indices"] and "x 5 y 1" in record["answer"]
+    assert {r["task"] for r in caption_records(_truths(["move_left"]))} == {
+        "caption_object", "caption_happening", "caption_colour_fixed", "caption_happening_fixed"}

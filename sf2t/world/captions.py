@@ -45,7 +45,9 @@ COARSE_ACTIONS: dict[str, tuple[str, ...]] = {
     "something changes colour": ("change_color",),
     "something appears or disappears": ("appear", "disappear"),
 }
-QUESTION_KINDS: tuple[str, ...] = ("object", "happening", "colour_fixed", "happening_fixed", "position")
+#: The coarse kinds (what `caption_records` asks by default) and every kind it knows.
+COARSE_KINDS: tuple[str, ...] = ("object", "happening", "colour_fixed", "happening_fixed")
+QUESTION_KINDS: tuple[str, ...] = (*COARSE_KINDS, "position")
 OBJECT_QUESTION = "What object is in the video?"
 HAPPENING_QUESTION = "Roughly what happens in the video?"
 POSITION_QUESTION = "Where is the object in each frame?"
@@ -85,7 +87,7 @@ def balance_coarse(truths: Sequence[dict[str, Any]], seed: int = 0) -> list[tupl
 
 def caption_records(
     truths: Iterable[dict[str, Any]],
-    kinds: Sequence[str] = QUESTION_KINDS,
+    kinds: Sequence[str] = COARSE_KINDS,
     num_frames: int = 8,
     num_options: int = 4,
     sampling: str = "centers",
@@ -194,16 +196,19 @@ def _position_question(truth, rng, num_options):
     frames at random, shuffled or numbered at the module's shares; each distractor moves one
     visible frame's x or y to another bin."""
     T, W, H, actor = int(truth["num_frames"]), int(truth["width"]), int(truth["height"]), int(truth["actor"])
+    seen = [i for i in range(T) if truth["boxes"][i][actor] is not None]
+    if not seen:
+        raise ValueError(f"{truth['id']}: the actor is visible in no frame; no position caption can be made")
     n = min(POSITION_FRAMES, T)
     shown = sorted(int(i) for i in rng.choice(T, size=n, replace=False))
+    if not any(truth["boxes"][i][actor] is not None for i in shown):  # one visible frame at least
+        shown = sorted({*shown[1:], seen[int(rng.integers(len(seen)))]})
     if rng.random() < POSITION_SHUFFLED:
-        shown = [shown[int(i)] for i in rng.permutation(n)]
+        shown = [shown[int(i)] for i in rng.permutation(len(shown))]
     numbered = bool(rng.random() < POSITION_NUMBERED)
     words = [position_words(truth["boxes"][i][actor], W, H) for i in shown]
     answer = ", ".join(words)
     visible = [k for k, w in enumerate(words) if w != "none"]
-    if not visible:
-        raise ValueError(f"{truth['id']}: the actor is visible in none of frames {shown}")
     options = [answer]
     for _ in range(100 * num_options):
         if len(options) == num_options:

@@ -37,6 +37,12 @@ mini reproduction, the full profile), labelled as projections.
 
     python benchmarks/train.py [--families qwen2_vl llava_onevision] [--modes lora full] [--steps 30]
     python benchmarks/train.py --profile-only   # the step profile alone; the other fields are kept
+    python benchmarks/train.py --compile-only   # torch.compile against eager (``step_compile``); others kept
+
+``step_compile`` times the step kinds with the model under ``torch.compile`` (inductor, dynamic shapes)
+against the same model eager, steps interleaved on the same parameters: the first compiled step's
+extra seconds (compilation), the steady-state step ratio, the steps a run needs before compiling
+pays back, and the loss of both on one batch (same weights) to show the numerics agree.
 """
 
 from __future__ import annotations
@@ -315,20 +321,22 @@ class StepProbe:
         self.trainable = sum(p.numel() for p in params)
         self.optimizers = {fused: torch.optim.AdamW(params, lr=config.lr, fused=fused) for fused in (False, True)}
 
-    def loss(self, batch: dict, answer_positions: bool) -> torch.Tensor:
+    def loss(self, batch: dict, answer_positions: bool, model=None) -> torch.Tensor:
         from sf2t.models.answer_loss import answer_loss
 
-        return answer_loss(self.model, batch) if answer_positions else self.model(**batch).loss
+        model = self.model if model is None else model
+        return answer_loss(model, batch) if answer_positions else model(**batch).loss
 
-    def step(self, k: int, cached: bool, answer_positions: bool, fused: bool = True) -> dict[str, float]:
-        """One optimizer step on micro-batch ``k``; seconds of each part."""
+    def step(self, k: int, cached: bool, answer_positions: bool, fused: bool = True, model=None) -> dict[str, float]:
+        """One optimizer step on micro-batch ``k`` (``model``: another module over the same parameters,
+        e.g. compiled); seconds of each part."""
         t0 = time.perf_counter()
         groups = (self.cached if cached else self.fresh)[k % len(self.fresh)]
         t1 = time.perf_counter()
         fwd = bwd = 0.0
         for group in groups:
             a = time.perf_counter()
-            loss = self.loss(group.batch, answer_positions) * group.weight
+            loss = self.loss(group.batch, answer_positions, model) * group.weight
             b = time.perf_counter()
             loss.backward()
             fwd += b - a
@@ -424,6 +432,84 @@ def step_profile(family: str, kind: str, data: Path, work: Path, steps: int, thr
                 else {}
             ),
         },
+    }
+
+
+COMPILE_WARMUP = 6  # compiled steps before timing: the first compiles, the next may recompile for new shapes
+
+
+def compile_profile(family: str, kind: str, data: Path, work: Path, steps: int, dynamic: bool | None) -> dict:
+    """One family's step under ``torch.compile`` (inductor; ``dynamic`` as torch.compile takes it) against
+    eager, interleaved on the same parameters: compile seconds, steady-state ratio, break-even steps,
+    loss agreement."""
+    import torch._dynamo
+
+    config = profile_config(family, kind, data, work / f"compile-{family}-{kind}", steps)
+    probe = StepProbe(config, work / f"compile-{family}-{kind}")
+    torch._dynamo.reset()
+    compiled = torch.compile(probe.model, dynamic=dynamic)
+    group = probe.cached[0][0]
+    with torch.no_grad():
+        eager_loss = float(probe.loss(group.batch, True))
+        t0 = time.perf_counter()
+        compiled_loss = float(probe.loss(group.batch, True, compiled))
+        first_forward_s = time.perf_counter() - t0
+    eager, fast, first = [], [], []
+    for k in range(steps + COMPILE_WARMUP):
+        eager.append(probe.step(k, True, True)["total"])
+        row = probe.step(k, True, True, model=compiled)["total"]
+        (first if k < COMPILE_WARMUP else fast).append(row)
+    eager_s, compiled_s = statistics.median(eager[COMPILE_WARMUP:]), statistics.median(fast)
+    compile_s = first_forward_s + sum(first) - COMPILE_WARMUP * compiled_s
+    saved = eager_s - compiled_s
+    return {
+        "family": family,
+        "step": kind,
+        "dynamic": dynamic,
+        "steps_timed": steps,
+        "compile_s": compile_s,
+        "step_s_median": {"eager": eager_s, "compiled": compiled_s},
+        "compiled_over_eager": compiled_s / eager_s,
+        "break_even_steps": compile_s / saved if saved > 0 else None,
+        "loss_one_batch": {"eager": eager_loss, "compiled": compiled_loss, "abs_diff": abs(eager_loss - compiled_loss)},
+    }
+
+
+def run_compile(families: list[str], steps: int, videos: int) -> dict:
+    rows, failures = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        paths = make_profile_data(work / "data", videos)
+        for family in families:
+            for kind, spec in STEP_KINDS.items():
+                for dynamic in (True, None):  # symbolic shapes from the start; or static, then dynamic on recompile
+                    key = f"{family}/{kind}/dynamic={dynamic}"
+                    try:
+                        row = compile_profile(family, kind, paths[spec["frames"]], work, steps, dynamic)
+                        break
+                    except Exception as exc:  # a setting that does not compile is reported, not fatal
+                        failures[key] = f"{type(exc).__name__}: {str(exc)[:400]}"
+                        print(f"{key}: FAILED {failures[key]}")
+                else:
+                    continue
+                rows.append(row)
+                m, even = row["step_s_median"], row["break_even_steps"]
+                print(
+                    f"{family:>17} {kind:>9}: compile {row['compile_s']:.0f} s, step {m['eager']:.3f} -> "
+                    f"{m['compiled']:.3f} s ({row['compiled_over_eager']:.3f}), break-even "
+                    f"{'never' if even is None else round(even)} steps; "
+                    f"loss diff {row['loss_one_batch']['abs_diff']:.1e}"
+                )
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "what": "torch.compile (inductor; dynamic=True, or where that fails the default dynamic=None) of the "
+        "model against eager, the 'after' step of "
+        "step_profile (sample cache, answer-position loss, fused AdamW, one thread), steps interleaved on the "
+        f"same parameters; the first {COMPILE_WARMUP} compiled steps (compilation, recompiles) are not timed "
+        "but charged to compile_s; break_even_steps = compile_s / seconds saved per step (None: never)",
+        "torch": torch.__version__,
+        "rows": rows,
+        "failures": failures,
     }
 
 
@@ -585,15 +671,24 @@ def main() -> int:
         action="store_true",
         help="only the step profile: replaces `step_profile` in --out and keeps its other fields",
     )
+    parser.add_argument(
+        "--compile-only",
+        action="store_true",
+        help="only torch.compile against eager: replaces `step_compile` in --out and keeps its other fields",
+    )
+    parser.add_argument("--compile-steps", type=int, default=10, help="timed steps per variant, compile comparison")
     parser.add_argument("--probe", nargs=7, help=argparse.SUPPRESS)  # internal: one memory measurement
     args = parser.parse_args()
     if args.probe:
         run_probe(*args.probe)
         return 0
     torch.set_num_threads(args.threads)
-    if args.profile_only:
+    if args.profile_only or args.compile_only:
         report = json.loads(args.out.read_text()) if args.out.is_file() else {"benchmark": "train"}
-        report["step_profile"] = run_profiles(args.profile_families, args.profile_steps, args.profile_threads, 12)
+        if args.profile_only:
+            report["step_profile"] = run_profiles(args.profile_families, args.profile_steps, args.profile_threads, 12)
+        if args.compile_only:
+            report["step_compile"] = run_compile(args.profile_families, args.compile_steps, 12)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report, indent=2) + "\n")
         return 0

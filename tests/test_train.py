@@ -6,6 +6,7 @@ Every run uses a real tiny model (`sf2t.models.tiny`) on real MP4 files from the
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -586,3 +587,18 @@ def test_base_curriculum_then_lora_finetune_on_it(dataset, tmp_path):
     adapter = json.loads((tuned.model_dir / "adapter_config.json").read_text())
     assert adapter["base_model_name_or_path"] == str(Path(base.model_dir).resolve())
     assert tuned.trainable["trainable_vision"] == 0
+
+
+def test_position_captions_train_as_a_base_stage(dataset, tmp_path):
+    """The position kind shows frames shuffled and as numbered images; the loader and the model take both."""
+    from sf2t.train import pretrain_base
+
+    truths = world.load_truth(dataset["videos"])
+    records = caption_records(truths, kinds=["position"], answer_form="text")
+    shuffled = [r["frames"]["indices"] != sorted(r["frames"]["indices"]) for r in records]
+    assert any(r["numbered"] for r in records) and any(shuffled)
+    write_jsonl(tmp_path / "position.jsonl", records)
+    data = [{"path": str(tmp_path / "position.jsonl"), "root": str(dataset["videos"])}]
+    stages = [{"data": data, "steps": 2}]
+    base = pretrain_base(FAMILY, stages, tmp_path / "base", batch_size=4, warmup_steps=0, progress=False)
+    assert len(base.curve) == 2 and all(math.isfinite(row["loss"]) for row in base.curve)

@@ -205,8 +205,9 @@ def text_scores(llm, prompt, options):
 
 
 def train(llm, items, steps, lr=3e-4, batch=8, seed=0, warmup=20, text_fn=None, eval_fn=None, eval_every=0,
-          log=None, params=None, beta2=0.98, clip=1.0):
-    """Full fine-tuning (all parameters, or `params`) with AdamW on the answer-token loss.
+          log=None, params=None, beta2=0.98, clip=1.0, schedule="constant"):
+    """Full fine-tuning (all parameters, or `params`) with AdamW on the answer-token loss, lr
+    warmed up linearly, then constant or cosine-decayed to 0 (`schedule`).
     Batches are drawn without replacement per pass (seeded). Returns the curve."""
     g = torch.Generator().manual_seed(seed)
     model = llm.model
@@ -233,8 +234,11 @@ def train(llm, items, steps, lr=3e-4, batch=8, seed=0, warmup=20, text_fn=None, 
                 b = text_encode(llm, [text_fn(it) for it in sub], [it.answer_text for it in sub])
             loss = llm.model(**llm.to_device(b)).loss * len(sub) / len(its)
             loss.backward()
+        scale = min(1.0, step / max(1, warmup))
+        if schedule == "cosine" and step > warmup:
+            scale = 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup)))
         for group in opt.param_groups:
-            group["lr"] = lr * min(1.0, step / max(1, warmup))
+            group["lr"] = lr * scale
         torch.nn.utils.clip_grad_norm_(params, clip)
         opt.step()
         opt.zero_grad(set_to_none=True)

@@ -143,6 +143,7 @@ def main(name, c):
         print(f"stage {k}: {st} ({len(items)} items)", flush=True)
         ts = time.time()
         cur = train(llm, items, st["steps"], lr=st.get("lr", c["lr"]), batch=c["batch"], seed=c["seed"] + k,
+                    schedule=st.get("schedule", "constant"),
                     eval_fn=lambda: {t: cloze(llm, v[: c["eval_n"]])["acc"] for t, v in by_task.items()},
                     eval_every=c["eval_every"], log=lambda s: print(s, flush=True))
         for r in cur:

@@ -14,8 +14,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main():
-    runs = {os.path.basename(p)[:-5]: json.load(open(p)) for p in sorted(glob.glob(f"{HERE}/results/*.json"))}
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
+    def order(path):  # text controls first, then v1, v2, ..., v10, ... in run order
+        name = os.path.basename(path)
+        return (0, name) if not name.startswith("v") else (1, int(name.split("_")[0][1:]))
+
+    runs = {os.path.basename(p)[:-5]: json.load(open(p)) for p in sorted(glob.glob(f"{HERE}/results/*.json"), key=order)}
+    fig, axes = plt.subplots(1, 3, figsize=(18, 5.2))
+    colours = iter(plt.get_cmap("tab20").colors)
     for name, r in runs.items():
         curve = r.get("curve", [])
         if not curve:
@@ -31,12 +36,16 @@ def main():
         for ax, task in ((axes[1], "disorder"), (axes[2], "rearrangement")):
             ys = [c.get(task) for c in pts]
             if any(y is not None for y in ys):
-                (line,) = ax.plot(xs, ys, marker=".", lw=1, label=name)
+                if task == "disorder":
+                    colour = next(colours)
+                (line,) = ax.plot(xs, ys, marker=".", lw=1, label=name, color=colour)
                 ax.plot([xs[-1]], [r["after"][task]["acc"]], marker="*", ms=11, color=line.get_color())
-    for ax, title, chance in ((axes[0], "(b) text control: disorder from positions in words", 0.5),
-                              (axes[1], "vision: disorder, held out (dots n=100-150, star n=300 final)", 0.5),
-                              (axes[2], "vision: rearrangement, held out (dots n=100, star n=300 final)", 0.25)):
+    for ax, title, chance, target in ((axes[0], "(b) text control: disorder from positions in words", 0.5, None),
+                                      (axes[1], "vision: disorder, held out (dots n=100-150, star n=300 final)", 0.5, 0.8),
+                                      (axes[2], "vision: rearrangement, held out (dots n=100, star n=300 final)", 0.25, 0.5)):
         ax.axhline(chance, color="grey", ls="--", lw=1)
+        if target:
+            ax.axhline(target, color="green", ls=":", lw=1)  # the target
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("SF²T / text training step")
         ax.set_ylim(0, 1.02)

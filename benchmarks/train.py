@@ -475,31 +475,48 @@ def compile_profile(family: str, kind: str, data: Path, work: Path, steps: int, 
     }
 
 
-def run_compile(families: list[str], steps: int, videos: int) -> dict:
+def each_step_kind(families: list[str], videos: int, measure, describe) -> tuple[list[dict], dict[str, str]]:
+    """``measure(family, kind, data, work, failures)`` for every family and step kind of `STEP_KINDS`, on
+    one set of profile data: the rows it returns (a line each, ``describe(row)``) and the failures (an
+    exception, or what ``measure`` notes itself in ``failures`` before returning None), none of them fatal."""
     rows, failures = [], {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         paths = make_profile_data(work / "data", videos)
         for family in families:
             for kind, spec in STEP_KINDS.items():
-                for dynamic in (True, None):  # symbolic shapes from the start; or static, then dynamic on recompile
-                    key = f"{family}/{kind}/dynamic={dynamic}"
-                    try:
-                        row = compile_profile(family, kind, paths[spec["frames"]], work, steps, dynamic)
-                        break
-                    except Exception as exc:  # a setting that does not compile is reported, not fatal
-                        failures[key] = f"{type(exc).__name__}: {str(exc)[:400]}"
-                        print(f"{key}: FAILED {failures[key]}")
-                else:
+                try:
+                    row = measure(family, kind, paths[spec["frames"]], work, failures)
+                except Exception as exc:  # a family that does not build is reported, not fatal
+                    failures[f"{family}/{kind}"] = f"{type(exc).__name__}: {exc}"
+                    print(f"{family}/{kind}: FAILED {failures[f'{family}/{kind}']}")
                     continue
-                rows.append(row)
-                m, even = row["step_s_median"], row["break_even_steps"]
-                print(
-                    f"{family:>17} {kind:>9}: compile {row['compile_s']:.0f} s, step {m['eager']:.3f} -> "
-                    f"{m['compiled']:.3f} s ({row['compiled_over_eager']:.3f}), break-even "
-                    f"{'never' if even is None else round(even)} steps; "
-                    f"loss diff {row['loss_one_batch']['abs_diff']:.1e}"
-                )
+                if row is not None:
+                    rows.append(row)
+                    print(f"{family:>17} {kind:>9}: {describe(row)}")
+    return rows, failures
+
+
+def run_compile(families: list[str], steps: int, videos: int) -> dict:
+    def measure(family, kind, data, work, failures):
+        for dynamic in (True, None):  # symbolic shapes from the start; or static, then dynamic on recompile
+            key = f"{family}/{kind}/dynamic={dynamic}"
+            try:
+                return compile_profile(family, kind, data, work, steps, dynamic)
+            except Exception as exc:  # a setting that does not compile is reported, not fatal
+                failures[key] = f"{type(exc).__name__}: {str(exc)[:400]}"
+                print(f"{key}: FAILED {failures[key]}")
+        return None
+
+    def describe(row):
+        m, even = row["step_s_median"], row["break_even_steps"]
+        return (
+            f"compile {row['compile_s']:.0f} s, step {m['eager']:.3f} -> {m['compiled']:.3f} s "
+            f"({row['compiled_over_eager']:.3f}), break-even {'never' if even is None else round(even)} steps; "
+            f"loss diff {row['loss_one_batch']['abs_diff']:.1e}"
+        )
+
+    rows, failures = each_step_kind(families, videos, measure, describe)
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "what": "torch.compile (inductor; dynamic=True, or where that fails the default dynamic=None) of the "
@@ -607,27 +624,20 @@ def projections(rows: list[dict]) -> dict:
 
 
 def run_profiles(families: list[str], steps: int, threads: int, videos: int) -> dict:
-    rows, failures = [], {}
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        paths = make_profile_data(work / "data", videos)
-        for family in families:
-            for kind, spec in STEP_KINDS.items():
-                try:
-                    row = step_profile(family, kind, paths[spec["frames"]], work, steps, threads)
-                except Exception as exc:  # a family that does not build is reported, not fatal
-                    failures[f"{family}/{kind}"] = f"{type(exc).__name__}: {exc}"
-                    print(f"{family}/{kind}: FAILED {failures[f'{family}/{kind}']}")
-                    continue
-                rows.append(row)
-                m, r = row["step_s_median"], row["ratios"]
-                print(
-                    f"{family:>17} {kind:>9}: {row['flops_per_step']['answer_positions_loss'] / 1e9:6.1f} GFLOP, "
-                    f"MFU {row['mfu']['step']:.2f} at {row['matmul_gflop_s_at_dominant_shapes']:.0f} GFLOP/s; "
-                    f"step {m['before']['total']:.3f} -> {m['after']['total']:.3f} s ({r['after_over_before']:.3f}; "
-                    f"cache {r['cache_only_over_before']:.3f}, answer loss {r['answer_loss_only_over_before']:.3f}, "
-                    f"fused AdamW {r['fused_adamw_only_over_before']:.3f})"
-                )
+    def measure(family, kind, data, work, failures):
+        return step_profile(family, kind, data, work, steps, threads)
+
+    def describe(row):
+        m, r = row["step_s_median"], row["ratios"]
+        return (
+            f"{row['flops_per_step']['answer_positions_loss'] / 1e9:6.1f} GFLOP, "
+            f"MFU {row['mfu']['step']:.2f} at {row['matmul_gflop_s_at_dominant_shapes']:.0f} GFLOP/s; "
+            f"step {m['before']['total']:.3f} -> {m['after']['total']:.3f} s ({r['after_over_before']:.3f}; "
+            f"cache {r['cache_only_over_before']:.3f}, answer loss {r['answer_loss_only_over_before']:.3f}, "
+            f"fused AdamW {r['fused_adamw_only_over_before']:.3f})"
+        )
+
+    rows, failures = each_step_kind(families, videos, measure, describe)
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "what": "per family and step kind, in one run: FLOPs of forward + backward (FlopCounterMode), the fp32 "

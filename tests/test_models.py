@@ -126,6 +126,27 @@ def test_temporal_merge_matches_the_video_tokens(llm):
     assert video_tokens == grid.prod().item() // merge**2 == 4 * (grid[1] * grid[2]).item() // merge**2
 
 
+def test_frame_repeat_gives_each_frame_its_own_token_group(tmp_path):
+    """A Qwen model built with frame_repeat=2 shows each video frame twice, so every temporal token
+    group holds one frame (the order inside a merged pair is invisible to the LM); numbered frames
+    stay single; the setting is saved with the model; a default model's config is untouched."""
+    llm, plain = tiny("qwen2_vl", frame_repeat=2), tiny("qwen2_vl")
+    assert llm.frame_repeat == 2 and llm.temporal_merge == 1 == frames_for(llm).temporal_merge
+    clip = clips(1, t=4)[0]
+    batch = llm.encode([clip], [PROMPT])
+    assert batch["video_grid_thw"][0][0].item() == 4
+    twice = plain.encode([np.repeat(clip, 2, axis=0)], [PROMPT])
+    for key in ("input_ids", "pixel_values_videos", "video_grid_thw"):
+        assert torch.equal(batch[key], twice[key])
+    numbered = llm.encode([clip], [PROMPT], numbered=[True])
+    assert torch.equal(numbered["input_ids"], plain.encode([clip], [PROMPT], numbered=[True])["input_ids"])
+    loaded = load(llm.save(tmp_path / "repeat"))
+    assert loaded.frame_repeat == 2 and loaded.temporal_merge == 1
+    assert not hasattr(plain.model.config, "sf2t_frame_repeat") and plain.frame_repeat == 1
+    with pytest.raises(ValueError, match="frame_repeat 2 for llava_onevision: it must be 1"):
+        tiny("llava_onevision", frame_repeat=2)
+
+
 def test_frames_are_checked(llm):
     with pytest.raises(ValueError, match="clip 0: frames must be an array"):
         llm.encode([np.zeros((64, 64, 3), np.uint8)], [PROMPT])

@@ -23,6 +23,8 @@ from sf2t.models.families import FamilySpec
 from sf2t.models.inputs import IGNORE_INDEX, append_answer, check_frames, collate, insert_after_prompt
 
 _ANSWER_MARK = "QQZXANSWERXZQQ"
+#: The model-config field that says how often each video frame is shown (`TinySize.frame_repeat`).
+FRAME_REPEAT_KEY = "sf2t_frame_repeat"
 BASE_MARKER = "sf2t_base.json"  # beside a saved adapter: its base's identity (`sf2t.models.identity`)
 
 
@@ -44,7 +46,10 @@ class VideoLLM:
         self.family = spec.name
         self.model = model
         self.processor = processor
-        self.temporal_merge = spec.temporal_merge
+        #: each video frame is shown this many times (a tiny model built with `TinySize.frame_repeat`)
+        self.frame_repeat = int(getattr(getattr(model, "config", None), FRAME_REPEAT_KEY, 1) or 1)
+        #: frames of the clip that end up in one temporal token group (a pipeline reads it: `frames_for`)
+        self.temporal_merge = max(1, spec.temporal_merge // self.frame_repeat)
         self.device = torch.device(device) if device is not None else next(model.parameters()).device
         self.image_size: int | None = None  # the square frame side a tiny model was built for
         self.origin = origin  # how the base was made ("tiny:<family> seed ...", a folder, a hub id): for messages
@@ -187,10 +192,14 @@ class VideoLLM:
         self, frames: np.ndarray, prompt: str, numbered: bool, fps: float | None, index: int = 0
     ) -> dict[str, torch.Tensor]:
         frames = check_frames(frames, index)
-        if not numbered and len(frames) < self.temporal_merge:
+        if not numbered and self.frame_repeat > 1:
+            frames = np.repeat(frames, self.frame_repeat, axis=0)
+            fps = None if fps is None else fps * self.frame_repeat
+        merge = self.spec.temporal_merge
+        if not numbered and len(frames) < merge:
             # a model that merges frames in pairs repeats a lone frame itself (Qwen2-VL) or refuses
             # it (Qwen3-VL): repeat it here so every family takes a one-frame clip
-            frames = np.concatenate([frames] + [frames[-1:]] * (self.temporal_merge - len(frames)))
+            frames = np.concatenate([frames] + [frames[-1:]] * (merge - len(frames)))
         text = self.prompt_text(prompt, len(frames), numbered)
         kwargs: dict = {}
         if numbered:

@@ -21,6 +21,10 @@ class TinySize:
     image_size: int = 64
     num_frames: int = 8
     vocab_size: int = 512
+    #: each video frame shown this many times: with a family that merges 2 frames into one token
+    #: group (Qwen-VL) and 2 here, every group holds one frame, so frame order inside a pair is not
+    #: lost (research/frame_order). Stored in the model's config, so every later load shows it so.
+    frame_repeat: int = 1
 
     @property
     def ffn(self) -> int:

@@ -27,13 +27,24 @@ def stages_of(config: dict) -> list[dict]:
     return config.get("stages") or [{"tasks": config["tasks"], "steps": config["steps"]}]
 
 
-def caption_steps(config: dict, runs: dict, upto: int | None = None) -> int:
+def base_run_of(init: str, bases: dict) -> dict | None:
+    """The base_run.py result that trained the model at ``init`` (a base with position captions
+    interleaved into its coarse-caption curriculum), if any."""
+    return next((b for b in bases.values() if init.startswith(b["model_dir"].rsplit("/stage-", 1)[0])), None)
+
+
+def caption_steps(config: dict, runs: dict, upto: int | None = None, bases: dict | None = None) -> int | str:
     """Position-caption steps of this run's stages (the first ``upto``), plus those its starting
-    model had (the run that saved it, up to the saving stage)."""
+    model had (the run that saved it, up to the saving stage); for a base with interleaved position
+    captions, its steps and their share of the samples."""
     own = sum(s["steps"] for s in stages_of(config)[:upto] if "poscap" in s["tasks"])
     init = config["init"]
     if init in ("base", "tiny"):
         return own
+    base = base_run_of(init, bases or {})
+    if base is not None:
+        steps = sum(base["config"]["steps"])
+        return f"{steps} interleaved ({base['config']['share']:.0%} of samples, batch {base['recipe']['batch_size']})"
     for other in runs.values():
         c = other["config"]
         for k, s in enumerate(stages_of(c)):
@@ -44,8 +55,11 @@ def caption_steps(config: dict, runs: dict, upto: int | None = None) -> int:
     raise ValueError(f"{config}: no run saved its starting model {init}")
 
 
-def saved_caption_result(init: str, runs: dict) -> dict | None:
+def saved_caption_result(init: str, runs: dict, bases: dict | None = None) -> dict | None:
     """The held-out position-bin accuracy of the model a run starts from, where the saving run measured it."""
+    base = base_run_of(init, bases or {})
+    if base is not None:
+        return base["poscap_heldout"]
     for other in runs.values():
         for k, s in enumerate(stages_of(other["config"])):
             if s.get("save") == init and k < len(other.get("stages", [])):
@@ -53,19 +67,19 @@ def saved_caption_result(init: str, runs: dict) -> dict | None:
     return None
 
 
-def row(run: dict, runs: dict) -> dict:
+def row(run: dict, runs: dict, bases: dict) -> dict:
     c = run["config"]
     stages = stages_of(c)
     sf2t_k = max(k for k, s in enumerate(stages) if "poscap" not in s["tasks"])
     before = run["stages"][sf2t_k - 1]["heldout"] if sf2t_k > 0 else run["before"]
     caption_stage = next((s for s in reversed(run.get("stages", [])[:sf2t_k]) if "poscap_heldout" in s), None)
-    bins = caption_stage["poscap_heldout"] if caption_stage else saved_caption_result(c["init"], runs)
+    bins = caption_stage["poscap_heldout"] if caption_stage else saved_caption_result(c["init"], runs, bases)
     sf2t = stages[sf2t_k]
     return {
         "run": run["name"],
         "family": c["family"],
         "world": {"speeds": c.get("speed_share"), "size_range": c.get("size_range"), "actions": c.get("world")},
-        "position_caption_steps": caption_steps(c, runs),
+        "position_caption_steps": caption_steps(c, runs, bases=bases),
         "position_bins_heldout": bins,
         "sf2t": {
             "tasks": sorted(sf2t["tasks"]),
@@ -80,13 +94,36 @@ def row(run: dict, runs: dict) -> dict:
     }
 
 
+def library_runs() -> dict:
+    """Held-out task accuracy of the study's runs through the library's own experiment
+    (library_run.py: sf2t.experiment.run_experiment on a profile of profiles/), from their summary.json."""
+    out = {}
+    for path in sorted(glob.glob(os.path.join(HERE, "library", "*", "experiment", "*", "summary.json"))):
+        with open(path) as f:
+            summary = json.load(f)
+        name = os.path.basename(os.path.dirname(path))
+        out[name] = {
+            "source": os.path.relpath(path, REPO),
+            "tasks": [
+                {k: t[k] for k in ("family", "setting", "task", "accuracy", "ci_low", "ci_high", "chance", "blind", "n_items")}
+                for t in summary["tasks"]
+            ],
+        }
+    return out
+
+
 def main() -> None:
     runs = {}
     for path in sorted(glob.glob(os.path.join(HERE, "results", "v*.json"))):
         with open(path) as f:
             run = json.load(f)
         runs[run["name"]] = run
-    rows = [row(r, runs) for r in sorted(runs.values(), key=lambda r: int(r["name"].split("_")[0][1:]))]
+    bases = {}
+    for path in sorted(glob.glob(os.path.join(HERE, "results", "b[0-9]*_*.json"))):
+        with open(path) as f:
+            base = json.load(f)
+        bases[base["name"]] = base
+    rows = [row(r, runs, bases) for r in sorted(runs.values(), key=lambda r: int(r["name"].split("_")[0][1:]))]
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "heldout.json"), "w") as f:
         json.dump(
@@ -96,6 +133,11 @@ def main() -> None:
                 "chance": CHANCE,
                 "targets": TARGETS,
                 "rows": rows,
+                "interleaved_bases": {
+                    name: {k: b[k] for k in ("config", "competence", "poscap_heldout", "train_seconds")}
+                    for name, b in bases.items()
+                },
+                "library_runs": library_runs(),
             },
             f,
             indent=1,
@@ -131,6 +173,42 @@ def main() -> None:
             f"| {r['run']} | {r['family']} | {cap} | {s['steps']}, {s['lr']:g}{sched} | {cell(r, 'disorder')} | "
             f"{cell(r, 'rearrangement')} | {s['seconds']:.0f} |"
         )
+    lines += [
+        "",
+        "Bases with position captions interleaved into the coarse-caption curriculum from the start",
+        "(`base_run.py`: the mini base recipe through `sf2t.train`, position captions of the fragment world at the",
+        "given share of every stage's samples). Competence: the experiment's gate questions on held-out",
+        "mini-world videos (gate: object accuracy ≥ 0.85, coarse action balanced ≥ 0.70); bins: position",
+        "bins right on held-out fragment-world videos, shown as a video / as numbered frames.",
+        "",
+        "| base | family | steps (share) | object | coarse action (balanced) | colour | bins right (video / numbered) | train s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, b in bases.items():
+        comp, bins = b["competence"], b["poscap_heldout"]
+        lines.append(
+            f"| {name} | {b['config']['family']} | {'+'.join(map(str, b['config']['steps']))} "
+            f"({b['config']['share']:.0%}) | {comp['caption_object']['accuracy']:.2f} | "
+            f"{comp['caption_happening']['balanced_accuracy']:.2f} | {comp['caption_colour_fixed']['accuracy']:.2f} | "
+            f"{bins['video']['acc']:.2f} / {bins['numbered']['acc']:.2f} | {b['train_seconds']:.0f} |"
+        )
+    for name, lib in library_runs().items():
+        lines += [
+            "",
+            f"Through the library's own experiment (`library_run.py {name}`: `sf2t.experiment.run_experiment`,",
+            "MP4 videos, the library's trainer and task evaluation; 300 held-out samples per task, the",
+            f"experiment's intervals; `{lib['source']}`):",
+            "",
+            "| family | task | base | after SF²T | blind (base) | chance |",
+            "|---|---|---|---|---|---|",
+        ]
+        by = {(t["family"], t["task"], t["setting"]): t for t in lib["tasks"]}
+        for family, task in sorted({(t["family"], t["task"]) for t in lib["tasks"]}, key=lambda x: x):
+            b, a = by.get((family, task, "base")), by.get((family, task, "sf2t"))
+            lines.append(
+                f"| {family} | {task} | {b['accuracy']:.2f} | **{a['accuracy']:.2f}** [{a['ci_low']:.2f}, "
+                f"{a['ci_high']:.2f}] | {b['blind']:.2f} | {b['chance']:.2f} |"
+            )
     with open(os.path.join(OUT, "README.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -339,6 +339,26 @@ def test_caption_stages_feed_the_base_and_competence_uses_labelled_videos_only(t
         caption_stages(tmp_path / "bench", tmp_path / "never")
 
 
+def test_a_curriculum_stage_gives_a_kind_a_fixed_share_of_the_samples(tmp_path):
+    """``shares`` puts a kind (here position captions) in its own records file at that ratio, so it
+    is half of what the stage trains on however many kinds share the rest."""
+    from sf2t.experiment.bases import caption_stages
+
+    config = world.WorldConfig(width=64, height=64, num_frames=16, backgrounds=("plain",))
+    world.generate(tmp_path / "base", n=3, split="train", seed=0, config=config, progress=False)
+    stage = {"kinds": ["object", "happening", "position"], "shares": {"position": 0.5}, "steps": 2}
+    (built,) = caption_stages(tmp_path / "base", tmp_path / "out", curriculum=[stage], answer_form="text")
+    assert "shares" not in built and [d["ratio"] for d in built["data"]] == [0.5, 0.5]
+    kinds = [{r["meta"]["kind"] for r in read_jsonl(d["path"])} for d in built["data"]]
+    assert kinds == [{"object", "happening"}, {"position"}]
+    for shares, message in (({"colour": 0.5}, "not among the stage's kinds"), ({"position": 1.0}, "between 0 and 1")):
+        with pytest.raises(ProfileError, match=message):
+            caption_stages(tmp_path / "base", tmp_path / "bad", curriculum=[{**stage, "shares": shares}])
+    with pytest.raises(ProfileError, match="leaving nothing for"):
+        bad = {**stage, "shares": {"position": 0.5, "object": 0.5}}
+        caption_stages(tmp_path / "base", tmp_path / "bad", curriculum=[bad])
+
+
 def test_extra_base_seeds_are_trained_and_gated_but_not_fine_tuned(tmp_path):
     from sf2t.experiment import Paths
     from sf2t.experiment.bases import base_inputs, base_jobs, base_name

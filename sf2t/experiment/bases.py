@@ -42,8 +42,10 @@ def caption_stages(
     ``out_dir/captions/stage-N.jsonl``: the input of `sf2t.train.pretrain_base`.
 
     ``curriculum`` lists stages, each a dict of training overrides plus optional ``kinds``
-    (question kinds, `sf2t.world.captions.QUESTION_KINDS`) and ``balance`` (repeat videos so every
-    coarse action group is equally frequent); without it, one stage of ``steps`` steps on
+    (question kinds, `sf2t.world.captions.QUESTION_KINDS`), ``balance`` (repeat videos so every
+    coarse action group is equally frequent) and ``shares`` ({kind: share of the stage's samples}:
+    that kind gets its own records file at that ratio, the other kinds share the rest; without it
+    every kind has one record per video); without ``curriculum``, one stage of ``steps`` steps on
     ``kinds``. ``answer_form`` "text" answers with the option's words. Refuses a world that holds
     benchmark-split videos.
     """
@@ -57,6 +59,7 @@ def caption_stages(
     for number, stage in enumerate(list(curriculum) if curriculum else [{"kinds": list(kinds), "steps": steps}]):
         stage = dict(stage)
         stage_kinds = list(stage.pop("kinds", kinds))
+        shares = check_shares(stage.pop("shares", {}), stage_kinds, number)
         records = caption_records(
             truths,
             kinds=stage_kinds,
@@ -66,11 +69,35 @@ def caption_stages(
             answer_form=answer_form,
         )
         data_path = Path(out_dir) / "captions" / f"stage-{number}.jsonl"
-        write_jsonl(data_path, records)
-        stages.append(
-            {**stage, "data": [{"path": str(data_path), "root": str(world_dir), "name": f"captions-{number}"}]}
-        )
+        rest = [r for r in records if r["meta"]["kind"] not in shares]
+        data = []
+        if rest:
+            write_jsonl(data_path, rest)
+            source = {"path": str(data_path), "root": str(world_dir), "name": f"captions-{number}"}
+            data.append({**source, "ratio": 1.0 - sum(shares.values())} if shares else source)
+        for kind, share in shares.items():  # a kind at a fixed share of the samples: its own file
+            path = data_path.with_name(f"stage-{number}-{kind}.jsonl")
+            write_jsonl(path, [r for r in records if r["meta"]["kind"] == kind])
+            name = f"captions-{number}-{kind}"
+            data.append({"path": str(path), "root": str(world_dir), "name": name, "ratio": share})
+        stages.append({**stage, "data": data})
     return stages
+
+
+def check_shares(shares: dict[str, float], kinds: Sequence[str], number: int) -> dict[str, float]:
+    """A curriculum stage's ``shares``: kinds of the stage, each a share in (0, 1), together under 1
+    unless they are all the stage's kinds (then their ratios are used as they are)."""
+    where = f"base curriculum stage {number}: shares {shares!r}"
+    if not isinstance(shares, dict):
+        raise ProfileError(f"{where}: a mapping from question kind to share of the samples")
+    unknown = sorted(set(shares) - set(kinds))
+    if unknown:
+        raise ProfileError(f"{where}: {unknown} not among the stage's kinds {list(kinds)}")
+    if any(not isinstance(v, int | float) or isinstance(v, bool) or not 0 < v < 1 for v in shares.values()):
+        raise ProfileError(f"{where}: every share must be a number between 0 and 1")
+    if set(shares) != set(kinds) and sum(shares.values()) >= 1:
+        raise ProfileError(f"{where}: together at least 1, leaving nothing for {sorted(set(kinds) - set(shares))}")
+    return {k: float(v) for k, v in shares.items()}
 
 
 def base_inputs(profile: Profile, family: str, seed: int | None = None) -> dict[str, Any]:

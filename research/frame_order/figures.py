@@ -20,7 +20,7 @@ def main():
 
     runs = {os.path.basename(p)[:-5]: json.load(open(p)) for p in sorted(glob.glob(f"{HERE}/results/*.json"), key=order)}
     fig, axes = plt.subplots(1, 3, figsize=(18, 5.2))
-    colours = iter(plt.get_cmap("tab20").colors)
+    palette, k = plt.get_cmap("tab20").colors, -1  # past 20 runs the colours repeat, dashed
     for name, r in runs.items():
         curve = r.get("curve", [])
         if not curve:
@@ -37,8 +37,9 @@ def main():
             ys = [c.get(task) for c in pts]
             if any(y is not None for y in ys):
                 if task == "disorder":
-                    colour = next(colours)
-                (line,) = ax.plot(xs, ys, marker=".", lw=1, label=name, color=colour)
+                    k += 1
+                    colour, style = palette[k % len(palette)], "-" if k < len(palette) else "--"
+                (line,) = ax.plot(xs, ys, marker=".", lw=1, ls=style, label=name, color=colour)
                 ax.plot([xs[-1]], [r["after"][task]["acc"]], marker="*", ms=11, color=line.get_color())
     for ax, title, chance, target in ((axes[0], "(b) text control: disorder from positions in words", 0.5, None),
                                       (axes[1], "vision: disorder, held out (dots n=100-150, star n=300 final)", 0.5, 0.8),

@@ -145,6 +145,11 @@ def test_frame_repeat_gives_each_frame_its_own_token_group(tmp_path):
     assert not hasattr(plain.model.config, "sf2t_frame_repeat") and plain.frame_repeat == 1
     with pytest.raises(ValueError, match="frame_repeat 2 for llava_onevision: it must be 1"):
         tiny("llava_onevision", frame_repeat=2)
+    from sf2t.train.config import ConfigError, TrainConfig
+
+    with pytest.raises(ConfigError, match="model_size: frame_repeat 2 for llava_onevision"):  # before any training
+        TrainConfig(model="tiny:llava_onevision", model_size={"frame_repeat": 2}, data=[{"path": "x.jsonl"}]).validate()
+    TrainConfig(model="tiny:qwen2_vl", model_size={"frame_repeat": 2}, data=[{"path": "x.jsonl"}]).validate()
 
 
 def test_frames_are_checked(llm):

@@ -17,7 +17,7 @@ import torch
 from sf2t.models.base import FRAME_REPEAT_KEY, VideoLLM
 from sf2t.models.families import get_family
 from sf2t.models.tiny_builders import BUILDERS, set_text_token_ids
-from sf2t.models.tiny_sizes import tiny_size
+from sf2t.models.tiny_sizes import check_frame_repeat, tiny_size
 from sf2t.models.tokenizer import train_tokenizer
 
 INITS = ("fan_in", "hf")
@@ -36,11 +36,7 @@ def tiny(family: str, seed: int = 0, init: str = "fan_in", **size) -> VideoLLM:
     spec = get_family(family)
     dims = tiny_size(**size)
     tokenizer = train_tokenizer(spec, dims.vocab_size)
-    if dims.frame_repeat not in (1, spec.temporal_merge):
-        raise ValueError(
-            f"frame_repeat {dims.frame_repeat} for {spec.name}: it must be 1 or the family's temporal merge "
-            f"({spec.temporal_merge}, the frames one token group holds)"
-        )
+    check_frame_repeat(dims, spec.name, spec.temporal_merge)
     config, processor = BUILDERS[spec.name](spec, tokenizer, dims)
     set_text_token_ids(config, tokenizer)
     if dims.frame_repeat > 1:  # only then: a default model's config (and identity) stays as it was

@@ -62,6 +62,15 @@ MINI = {
 }
 
 
+def check_frame_repeat(dims: TinySize, family: str, temporal_merge: int) -> None:
+    """`TinySize.frame_repeat` is 1 or the family's temporal merge (the frames one token group holds)."""
+    if dims.frame_repeat not in (1, temporal_merge):
+        raise ValueError(
+            f"frame_repeat {dims.frame_repeat} for {family}: it must be 1 or the family's temporal merge "
+            f"({temporal_merge}, the frames one token group holds)"
+        )
+
+
 def tiny_size(**size) -> TinySize:
     """`TinySize` from keyword sizes (``size="mini"`` selects `MINI`, other keywords override it),
     checked: unknown fields and impossible sizes raise ValueError before anything is built."""

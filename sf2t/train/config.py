@@ -135,7 +135,7 @@ class TrainConfig:
             need(not self.model_size, "model_size applies only to model='tiny:<family>'")
         need(isinstance(self.model_size, dict), "model_size must be a mapping of size keywords")
         if self.family is not None and isinstance(self.model_size, dict):
-            problems += _size_problems(self.model_size)
+            problems += _size_problems(self.model_size, self.family)
         for name in ("train_vision", "cpu", "progress", "resume"):
             value = getattr(self, name)
             need(isinstance(value, bool), f"{name} must be true or false, got {value!r}")
@@ -365,12 +365,15 @@ def _mixture_problems(sources: list[DataSource], where: str, required: bool) -> 
     return problems
 
 
-def _size_problems(size: dict[str, Any]) -> list[str]:
+def _size_problems(size: dict[str, Any], family: str) -> list[str]:
     """A tiny model's sizes, checked as `sf2t.models.tiny` will build them."""
-    from sf2t.models.tiny_sizes import tiny_size
+    from sf2t.models.families import FAMILIES
+    from sf2t.models.tiny_sizes import check_frame_repeat, tiny_size
 
     try:
-        tiny_size(**size)
+        dims = tiny_size(**size)
+        if family in FAMILIES:  # an unknown family is reported on its own
+            check_frame_repeat(dims, family, FAMILIES[family].temporal_merge)
     except (TypeError, ValueError) as exc:
         return [f"model_size: {exc}"]
     return []

@@ -345,3 +345,31 @@ def test_scene_question_drafts_serve_any_split_and_place_options_balances_letter
     assert len(set(letters)) > 1
     with pytest.raises(ValueError, match="scene-level"):
         scene_question_drafts(truth, MiniConfig(n_videos=1), rng, ["Frame Count"], [])
+
+
+def test_the_order_questions_can_be_asked_in_the_tasks_words(world_dir, built, tmp_path):
+    """``fragment_wording="tasks"`` asks Adjust or Not and Rearrangement as SF²T's disorder and
+    rearrangement tasks do (a tiny model does not carry a skill to a paraphrase); the same videos,
+    frames and answers, and every other item exactly as the default build."""
+    from sf2t.tasks.disorder import DISORDER_OPTIONS, DISORDER_QUESTION
+    from sf2t.tasks.rearrangement import REARRANGEMENT_QUESTION
+
+    worded = build_mini(world_dir, tmp_path, n_videos=24, questions_per_video=25, fragment_wording="tasks")
+    assert [it["id"] for it in worded.items] == [it["id"] for it in built.items]
+    changed = 0
+    for new, old in zip(worded.items, built.items, strict=True):
+        assert (new["frames"], new["answer"], new["video"]) == (old["frames"], old["answer"], old["video"])
+        if new["category"] == "Adjust or Not":
+            assert new["question"] == DISORDER_QUESTION and new["options"] == [
+                {"yes, the order is correct": "Yes", "no, the order needs adjusting": "No"}[o] for o in old["options"]
+            ]
+            assert list(DISORDER_OPTIONS) == ["Yes", "No"]
+        elif new["category"] == "Rearrangement":
+            assert new["question"] == REARRANGEMENT_QUESTION and new["options"] == old["options"]
+        else:
+            assert new == old
+            continue
+        changed += 1
+    assert changed > 0
+    with pytest.raises(ValueError, match="fragment_wording must be one of"):
+        build_mini(world_dir, tmp_path / "bad", n_videos=2, fragment_wording="paraphrase")

@@ -373,3 +373,21 @@ def test_extra_base_seeds_are_trained_and_gated_but_not_fine_tuned(tmp_path):
     assert not verdict["families"]["qwen2_vl-seed1"]["passed"]
     with pytest.raises(ProfileError, match="check_seeds"):
         load_profile("quick", {"base.check_seeds": {"qwen2_vl": ["one"]}})
+
+
+def test_bench_fragment_wording_is_checked_and_reaches_the_builder(tmp_path, monkeypatch):
+    """A profile may ask the order questions in the tasks' words; an unknown wording is refused on load,
+    and the default leaves the bench stage's inputs as they were."""
+    import sf2t.bench.build as build
+    from sf2t.experiment import Paths
+    from sf2t.experiment.benchmark import stage_bench
+
+    with pytest.raises(ProfileError, match="bench.fragment_wording must be one of"):
+        load_profile("quick", {"bench.fragment_wording": "paraphrase"})
+    seen = []
+    monkeypatch.setattr(build, "build_mini", lambda *a, **kw: seen.append(kw) or (_ for _ in ()).throw(RuntimeError))
+    for wording, expected in (("bench", None), ("tasks", "tasks")):
+        profile = load_profile("quick", {"bench.fragment_wording": wording})
+        with pytest.raises(RuntimeError):
+            stage_bench(profile, Paths.of(tmp_path / wording, profile), {"bench": str(tmp_path)}, log=lambda *_: None)
+        assert seen[-1].get("fragment_wording") == expected

@@ -27,6 +27,8 @@ def stage_bench(profile: Profile, paths: Paths, worlds: dict[str, str], log=prin
         "frame_counts": tuple(b.get("frame_counts", (4, 8, 16))),
         "speeds": tuple(b.get("speeds", (0.5, 1, 2, 4))),
     }
+    if b.get("fragment_wording", "bench") != "bench":  # only when set: a default bench keeps its inputs
+        options["fragment_wording"] = b["fragment_wording"]
     inputs = {
         "world": Path(bench_world),
         "n_videos": profile.videos["bench"],

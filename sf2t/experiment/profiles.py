@@ -123,6 +123,7 @@ class Profile:
     # ------------------------------------------------------------------ validation
 
     def validate(self) -> Profile:
+        from sf2t.bench.build.texts import FRAGMENT_WORDINGS
         from sf2t.models.families import FAMILIES
         from sf2t.world import WorldConfig
 
@@ -170,6 +171,12 @@ class Profile:
             need(isinstance(n, int) and n >= 1, f"videos.{split} must be a positive integer, got {n!r}")
         for key in ("questions_per_video", "eval_per_category"):
             need(isinstance(self.bench.get(key), int), f"bench.{key} must be an integer")
+        wording = self.bench.get("fragment_wording", "bench")
+        need(
+            wording in FRAGMENT_WORDINGS,
+            f"bench.fragment_wording must be one of {FRAGMENT_WORDINGS} (the order questions in the benchmark's "
+            f"own words or in the tasks'), got {wording!r}",
+        )
         for fam in self.families:
             recipe = self.base_recipe(fam)
             need(isinstance(recipe.get("steps"), int) or recipe.get("curriculum"), f"base recipe of {fam}: no steps")

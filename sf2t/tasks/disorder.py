@@ -20,6 +20,10 @@ from sf2t.tasks.base import (
 )
 from sf2t.video.transforms import PIXEL_THRESHOLD, frames_differ
 
+#: How a disorder sample asks and answers (FineVidBench-mini's Adjust or Not can ask in these words).
+DISORDER_QUESTION = "Are these frames in the correct temporal order?"
+DISORDER_OPTIONS = ("Yes", "No")
+
 DISORDER_PERTURBATIONS: tuple[str, ...] = ("swap", "reverse", "shuffle")
 
 
@@ -93,8 +97,8 @@ class Disorder(Task):
         return self._sample(
             clip,
             shown,
-            question="Are these frames in the correct temporal order?",
-            options=["Yes", "No"],
+            question=DISORDER_QUESTION,
+            options=list(DISORDER_OPTIONS),
             answer="A" if in_order else "B",
             numbered=False,
             meta={"in_order": in_order, "perturbation": kind, "permutation": perm, "positions": positions},

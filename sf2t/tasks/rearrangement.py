@@ -24,6 +24,9 @@ from sf2t.tasks.base import (
 )
 from sf2t.video.transforms import PIXEL_THRESHOLD, frames_differ
 
+#: How a rearrangement sample asks (FineVidBench-mini's Rearrangement can ask in these words).
+REARRANGEMENT_QUESTION = "These frames of a video are shuffled. Which order of frame numbers restores the video?"
+
 
 def kendall_tau(pred: Sequence[int], true: Sequence[int]) -> float:
     """Kendall's τ between two orderings of the same items: 1 for the same order, -1 for
@@ -148,7 +151,7 @@ class Rearrangement(Task):
         return self._sample(
             clip,
             [positions[r] for r in perm],
-            question="These frames of a video are shuffled. Which order of frame numbers restores the video?",
+            question=REARRANGEMENT_QUESTION,
             options=[format_order(o) for o in orders],
             answer=LETTERS[p],
             numbered=True,

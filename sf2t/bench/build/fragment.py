@@ -20,9 +20,12 @@ from sf2t.bench.build.texts import (
     _pick,
 )
 from sf2t.bench.build.video import _box_change, _Draft, _Video
+from sf2t.tasks.disorder import DISORDER_OPTIONS, DISORDER_QUESTION
+from sf2t.tasks.rearrangement import REARRANGEMENT_QUESTION
 from sf2t.video import sample_indices
 
 DISTINCT_QUESTION = "How many different frames are shown?"
+ADJUST_QUESTION = "Are these frames shown in the correct temporal order?"
 
 
 def _frame_count(v: _Video, cfg: MiniConfig, rng) -> list[_Draft]:
@@ -258,11 +261,12 @@ def _adjust_or_not(v: _Video, cfg: MiniConfig, rng) -> list[_Draft]:
             else:
                 perm = _random_derangement(rng, n, [ident, rev])
             shown = [idx[p] for p in perm]
-        answer, wrong = (ORDER_YES, [ORDER_NO]) if correct else (ORDER_NO, [ORDER_YES])
+        yes, no = DISORDER_OPTIONS if cfg.fragment_wording == "tasks" else (ORDER_YES, ORDER_NO)
+        answer, wrong = (yes, [no]) if correct else (no, [yes])
         out.append(
             _Draft(
                 "Adjust or Not",
-                "Are these frames shown in the correct temporal order?",
+                DISORDER_QUESTION if cfg.fragment_wording == "tasks" else ADJUST_QUESTION,
                 answer,
                 wrong,
                 shown,
@@ -302,7 +306,9 @@ def _rearrangement(v: _Video, cfg: MiniConfig, rng) -> list[_Draft]:
         out.append(
             _Draft(
                 "Rearrangement",
-                f"These {n} frames are shuffled. In which order of frame numbers do they restore the video?",
+                REARRANGEMENT_QUESTION
+                if cfg.fragment_wording == "tasks"
+                else f"These {n} frames are shuffled. In which order of frame numbers do they restore the video?",
                 _perm_text(restore),
                 wrong,
                 [idx[p] for p in perm],

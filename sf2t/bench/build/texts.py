@@ -98,6 +98,10 @@ CHANGE_OPPOSITE = {
     "none": "left",
 }
 ORDER_YES, ORDER_NO = "yes, the order is correct", "no, the order needs adjusting"
+#: How the order categories (Adjust or Not, Rearrangement) are worded: the benchmark's own words, or
+#: those of SF²T's disorder and rearrangement tasks. A model of a few million parameters does not carry
+#: a skill to a paraphrase (research/frame_order: 0.80-0.90 in the tasks' words, 0.53-0.67 in these).
+FRAGMENT_WORDINGS = ("bench", "tasks")
 SPEED_TEXT = {"slow": "slowly", "fast": "fast"}
 #: Actions with a pace (the others are instantaneous events) and the verb a speed question uses.
 SPEED_VERB = {
@@ -141,12 +145,15 @@ class MiniConfig:
     min_shift_px: float = 2.0
     distinct_min_px: float = 4.0  # frames count as different for the Frame Count control: the actor moved this far
     region_margin: float = 0.04
+    fragment_wording: str = "bench"  # `FRAGMENT_WORDINGS`
 
     def validate(self) -> None:
         if self.n_videos < 1 or self.questions_per_video < 1:
             raise ValueError("n_videos and questions_per_video must be positive")
         if not 3 <= self.n_options <= 6:
             raise ValueError(f"n_options must be between 3 and 6, got {self.n_options}")
+        if self.fragment_wording not in FRAGMENT_WORDINGS:
+            raise ValueError(f"fragment_wording must be one of {FRAGMENT_WORDINGS}, got {self.fragment_wording!r}")
         lo, hi = self.count_range
         if lo < 2 or hi < lo or lo % 2 or hi % 2:
             raise ValueError(f"count_range must be two even numbers 2 <= lo <= hi, got {self.count_range}")

@@ -35,8 +35,8 @@ def tiny(family: str, seed: int = 0, init: str = "fan_in", **size) -> VideoLLM:
         raise ValueError(f"unknown init {init!r}; choose one of {INITS}")
     spec = get_family(family)
     dims = tiny_size(**size)
-    tokenizer = train_tokenizer(spec, dims.vocab_size)
     check_frame_repeat(dims, spec.name, spec.temporal_merge)
+    tokenizer = train_tokenizer(spec, dims.vocab_size)
     config, processor = BUILDERS[spec.name](spec, tokenizer, dims)
     set_text_token_ids(config, tokenizer)
     if dims.frame_repeat > 1:  # only then: a default model's config (and identity) stays as it was

@@ -391,3 +391,74 @@ def test_bench_fragment_wording_is_checked_and_reaches_the_builder(tmp_path, mon
         with pytest.raises(RuntimeError):
             stage_bench(profile, Paths.of(tmp_path / wording, profile), {"bench": str(tmp_path)}, log=lambda *_: None)
         assert seen[-1].get("fragment_wording") == expected
+
+
+FRAGMENT = {
+    "fragment_world": {"actions": ["move_left", "move_right"], "size_range": [0.18, 0.25], "speeds": [0.5, 0.65]},
+    "videos": {"base": 3, "train": 3, "labelled": 2, "heldout": 2, "bench": 2, "fragment_base": 3, "fragment_heldout": 2},
+}
+
+
+def test_a_fragment_world_makes_sf2t_videos_of_translations_and_leaves_the_rest(tmp_path):
+    """With ``fragment_world`` SF²T's videos (train), the bases' position captions (fragment_base) and
+    SF²T's held-out task samples (fragment_heldout) come from that world; the bases' coarse captions,
+    their competence and the benchmark stay in the profile's world, and no two folders share a seed."""
+    from sf2t.experiment.worlds import build_worlds, caption_worlds, stage_worlds, task_heldout_world
+
+    profile = load_profile("quick", FRAGMENT)
+    dirs = build_worlds(profile, tmp_path)
+    assert set(dirs) == {"base", "train", "labelled", "heldout", "bench", "fragment_base", "fragment_heldout"}
+    actions = {name: {t["action"] for t in world.load_truth(d)} for name, d in dirs.items()}
+    for name in ("train", "fragment_base", "fragment_heldout"):
+        assert actions[name] <= {"move_left", "move_right"}, name
+    assert world.load_truth(dirs["fragment_heldout"])[0]["split"] == "labelled"
+    assert task_heldout_world({k: str(v) for k, v in dirs.items()}) == str(dirs["fragment_heldout"])
+    assert caption_worlds({k: str(v) for k, v in dirs.items()}) == {"position": str(dirs["fragment_base"])}
+    # without one, the profile's world serves every split and the worlds stage keeps its fingerprint
+    plain = load_profile("quick", {"videos": FRAGMENT["videos"]})
+    assert task_heldout_world({"heldout": "h"}) == "h" and caption_worlds({"base": "b"}) == {}
+    from sf2t.experiment import Paths
+
+    marker = stage_worlds(plain, Paths.of(tmp_path / "plain", plain), log=lambda *_: None)
+    assert set(marker) == {"base", "train", "labelled", "heldout", "bench"}
+    for overrides, message in (
+        ({"fragment_world": {"actions": ["fly"]}}, "fragment_world:"),
+        ({"fragment_world": {"actions": ["move_left"]}}, "videos.fragment_base must be a positive integer"),
+        ({"fragment_world": ["move_left"]}, "fragment_world must be a mapping"),
+    ):
+        with pytest.raises(ProfileError, match=message):
+            load_profile("quick", overrides)
+
+
+def test_a_base_learns_positions_from_the_fragment_world_and_its_captions_name_their_world(tmp_path):
+    """A kind asked of another world's videos (positions of the fragment world) gets its own records
+    file rooted there; it must have a share; the base's stage marker names that world, so the leakage
+    check reads each captions file against its own folder; bases of profiles without a fragment world
+    keep their identity."""
+    from sf2t.experiment import Paths
+    from sf2t.experiment.bases import base_inputs, caption_stages, stage_base
+    from sf2t.experiment.worlds import build_worlds
+
+    stage = {"kinds": ["object", "position"], "shares": {"position": 0.4}, "steps": 2}
+    overrides = {
+        **FRAGMENT, "families": ["qwen2_vl"], "base.default.curriculum": [stage], "base.default.answer_form": "text",
+    }
+    profile = load_profile("quick", overrides)
+    worlds = {k: str(v) for k, v in build_worlds(profile, tmp_path / "worlds").items()}
+    base = stage_base(profile, Paths.of(tmp_path, profile), "qwen2_vl", worlds, log=lambda *_: None)
+    roots = dict(zip(base["captions"], base["caption_roots"], strict=True))
+    assert sorted(roots.values()) == sorted([worlds["base"], worlds["fragment_base"]])
+    for path, root in roots.items():
+        kinds = {r["meta"]["kind"] for r in read_jsonl(path)}
+        assert kinds == ({"position"} if root == worlds["fragment_base"] else {"object"})
+        videos = {t["video"] for t in world.load_truth(root)}
+        assert {r["video"] for r in read_jsonl(path)} <= videos
+    marker = json.loads((tmp_path / "bases" / "quick" / "qwen2_vl" / "stage.json").read_text())["outputs"]
+    assert marker["caption_worlds"] == {"captions/stage-0-position.jsonl": "fragment_base"}
+    assert check_no_leakage(list(roots.items()), worlds["bench"])["leaks"] == 0
+    with pytest.raises(ProfileError, match="give each a share"):
+        caption_stages(worlds["base"], tmp_path / "bad", curriculum=[{**stage, "shares": {}}],
+                       kind_worlds={"position": worlds["fragment_base"]})
+    plain = load_profile("quick")
+    assert set(base_inputs(plain, "qwen2_vl")) == {"family", "recipe", "world", "world_seed", "videos"}
+    assert base_inputs(profile, "qwen2_vl")["videos"]["fragment_base"] == 3

@@ -8,7 +8,7 @@ base's competence on the mini world (the experiment's gate, `sf2t.experiment.com
 position-bin accuracy on held-out fragment-world videos (as `poscap_eval.py`).
 
 Run: cd research/frame_order && PYTHONPATH=../..:. python base_run.py NAME '{"family": "llava_onevision",
-     "steps": [1500, 1500], "share": 0.5}'
+     "steps": [1500, 1500], "share": 0.5}' (add "frame_repeat": 2 for a Qwen family)
 Writes results/NAME.json and the model to models/NAME (not committed).
 """
 
@@ -32,7 +32,7 @@ HERE = Path(common.HERE)
 REPO = Path(common.REPO)
 WORLDS = REPO / "results" / "cache" / "experiment" / "mini" / "worlds"  # the mini profile's worlds (nox -s reproduce)
 DEFAULTS = dict(family="llava_onevision", steps=[1500, 1500], share=0.5, fragment_videos=1500, captions_per_video=8,
-                world_seed=31)
+                world_seed=31, frame_repeat=1)
 
 
 def position_source(c, out: Path) -> dict:
@@ -56,6 +56,8 @@ def main(name, c):
     t0 = time.time()
     profile = load_profile("mini")
     recipe = profile.base_recipe(c["family"])
+    if c["frame_repeat"] != 1:  # Qwen: each video frame shown twice (TinySize.frame_repeat)
+        recipe["model_size"] = {**recipe["model_size"], "frame_repeat": c["frame_repeat"]}
     out = HERE / "models" / name
     r = {k: val for k, val in recipe.items() if k != "competence_kinds"}
     captions = {k: r.pop(k) for k in CAPTION_KEYS if k in r}

@@ -17,6 +17,7 @@ from sf2t.common.records import write_jsonl
 from sf2t.common.stage_cache import fingerprint, read_marker, run_stage
 from sf2t.experiment.paths import Paths, model_ref
 from sf2t.experiment.profiles import Profile, ProfileError
+from sf2t.experiment.worlds import caption_worlds
 
 #: Keys of a base recipe that describe its caption data, not its training run.
 CAPTION_KEYS = ("curriculum", "kinds", "num_frames", "balance", "answer_form")
@@ -37,6 +38,7 @@ def caption_stages(
     seed: int = 0,
     balance: bool = False,
     answer_form: str = "letter",
+    kind_worlds: dict[str, str | Path] | None = None,
 ) -> list[dict[str, Any]]:
     """The stages of a base curriculum with their caption records written to
     ``out_dir/captions/stage-N.jsonl``: the input of `sf2t.train.pretrain_base`.
@@ -46,28 +48,39 @@ def caption_stages(
     coarse action group is equally frequent) and ``shares`` ({kind: share of the stage's samples}:
     that kind gets its own records file at that ratio, the other kinds share the rest; without it
     every kind has one record per video); without ``curriculum``, one stage of ``steps`` steps on
-    ``kinds``. ``answer_form`` "text" answers with the option's words. Refuses a world that holds
-    benchmark-split videos.
+    ``kinds``. ``answer_form`` "text" answers with the option's words. ``kind_worlds`` ({kind:
+    world folder}) asks a kind about another world's videos (the fragment world's positions); such a
+    kind needs a share. Refuses a world that holds benchmark-split videos.
     """
     from sf2t.world import load_truth
     from sf2t.world.captions import caption_records
 
-    truths = load_truth(world_dir)
-    if any(t["split"] == "bench" for t in truths):
-        raise ProfileError(f"{world_dir}: holds benchmark-split videos; the base stage must never train on them")
+    kind_worlds = dict(kind_worlds or {})
+    truths: dict[str, list[dict[str, Any]]] = {}
+    for folder in {str(world_dir), *map(str, kind_worlds.values())}:
+        truths[folder] = load_truth(folder)
+        if any(t["split"] == "bench" for t in truths[folder]):
+            raise ProfileError(f"{folder}: holds benchmark-split videos; the base stage must never train on them")
     stages = []
     for number, stage in enumerate(list(curriculum) if curriculum else [{"kinds": list(kinds), "steps": steps}]):
         stage = dict(stage)
         stage_kinds = list(stage.pop("kinds", kinds))
         shares = check_shares(stage.pop("shares", {}), stage_kinds, number)
-        records = caption_records(
-            truths,
-            kinds=stage_kinds,
-            num_frames=num_frames,
-            seed=seed + number,
-            balance=stage.pop("balance", balance),
-            answer_form=answer_form,
-        )
+        elsewhere = [k for k in stage_kinds if k in kind_worlds]
+        unshared = [k for k in elsewhere if k not in shares]
+        if unshared:
+            raise ProfileError(
+                f"base curriculum stage {number}: kind(s) {unshared} are asked of another world's videos "
+                f"({', '.join(str(kind_worlds[k]) for k in unshared)}); give each a share of the samples (`shares`)"
+            )
+        draw = dict(num_frames=num_frames, seed=seed + number, answer_form=answer_form)
+        balanced = stage.pop("balance", balance)
+        here = [k for k in stage_kinds if k not in kind_worlds]
+        records = caption_records(truths[str(world_dir)], kinds=here, balance=balanced, **draw) if here else []
+        roots = dict.fromkeys(stage_kinds, str(world_dir))
+        for kind in elsewhere:
+            roots[kind] = str(kind_worlds[kind])
+            records += caption_records(truths[roots[kind]], kinds=[kind], balance=balanced, **draw)
         data_path = Path(out_dir) / "captions" / f"stage-{number}.jsonl"
         rest = [r for r in records if r["meta"]["kind"] not in shares]
         data = []
@@ -79,7 +92,7 @@ def caption_stages(
             path = data_path.with_name(f"stage-{number}-{kind}.jsonl")
             write_jsonl(path, [r for r in records if r["meta"]["kind"] == kind])
             name = f"captions-{number}-{kind}"
-            data.append({"path": str(path), "root": str(world_dir), "name": name, "ratio": share})
+            data.append({"path": str(path), "root": roots[kind], "name": name, "ratio": share})
         stages.append({**stage, "data": data})
     return stages
 
@@ -106,13 +119,17 @@ def base_inputs(profile: Profile, family: str, seed: int | None = None) -> dict[
     recipe = profile.base_recipe(family)
     if seed is not None:
         recipe["seed"] = seed
-    return {
+    inputs = {
         "family": family,
         "recipe": recipe,
         "world": profile.world,
         "world_seed": profile.world_seed,
         "videos": {k: profile.videos[k] for k in ("base", "heldout")},
     }
+    if profile.fragment_world:  # the position captions' world (only then: other bases keep their identity)
+        inputs["fragment_world"] = profile.fragment_world
+        inputs["videos"]["fragment_base"] = profile.videos["fragment_base"]
+    return inputs
 
 
 def base_name(family: str, seed: int | None = None) -> str:
@@ -147,7 +164,10 @@ def stage_base(
 
         r = {k: v for k, v in recipe.items() if k != "competence_kinds"}
         captions = {k: r.pop(k) for k in CAPTION_KEYS if k in r}
-        stages = caption_stages(worlds["base"], out, steps=r.get("steps", 300), seed=r.get("seed", 0), **captions)
+        kind_worlds = caption_worlds(worlds)
+        stages = caption_stages(
+            worlds["base"], out, steps=r.get("steps", 300), seed=r.get("seed", 0), kind_worlds=kind_worlds, **captions
+        )
         result = pretrain_base(family, stages, out, progress=False, **r)
         for folder in out.glob("stage-*/checkpoints"):  # optimizer states: not needed once trained
             shutil.rmtree(folder)
@@ -157,6 +177,7 @@ def stage_base(
         return {  # paths relative to the stage folder: the folder is committed and cloned elsewhere
             "model_dir": Path(result.model_dir).relative_to(out).as_posix(),
             "captions": sorted(p.relative_to(out).as_posix() for p in (out / "captions").glob("*.jsonl")),
+            **caption_folders(stages, out, worlds),
             "final_loss": result.runs[-1].final_loss,
             "steps": sum(x.steps for x in result.runs),
         }
@@ -169,7 +190,22 @@ def stage_base(
         **done,
         "model_dir": str(out / done["model_dir"]),
         "captions": [str(out / c) for c in done["captions"]],
+        "caption_roots": [worlds[done.get("caption_worlds", {}).get(c, "base")] for c in done["captions"]],
     }
+
+
+def caption_folders(stages: list[dict[str, Any]], out: Path, worlds: dict[str, str]) -> dict[str, Any]:
+    """``{"caption_worlds": {captions file: world name}}`` for caption files of another world than
+    ``base`` (by name, not path: the base's folder is committed and cloned elsewhere); empty when
+    every file is of ``base``."""
+    names = {str(Path(p)): name for name, p in worlds.items()}
+    other = {
+        Path(d["path"]).relative_to(out).as_posix(): names[str(Path(d["root"]))]
+        for st in stages
+        for d in st["data"]
+        if names[str(Path(d["root"]))] != "base"
+    }
+    return {"caption_worlds": other} if other else {}
 
 
 def stage_competence(

@@ -23,6 +23,8 @@ TASKS = ("counting", "consistency", "localization", "disorder", "rearrangement")
 GATE_ACTIONS = ("stop", "warn")
 #: The user's own data (the ``data`` block): what each key replaces of the synthetic world.
 DATA_REPLACES = {"train_videos": "train", "sft": "labelled", "bench": "bench"}
+#: The video counts a fragment world adds: the bases' position captions and SF²T's held-out task samples.
+FRAGMENT_VIDEOS = ("fragment_base", "fragment_heldout")
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs" / "experiment"
 
 
@@ -41,6 +43,7 @@ class Profile:
     settings: list[str] = field(default_factory=lambda: list(SETTINGS))
     world: dict[str, Any] = field(default_factory=dict)  # sf2t.world.WorldConfig fields
     world_seed: int = 0  # run seed of every split's world (splits own disjoint seed ranges)
+    fragment_world: dict[str, Any] = field(default_factory=dict)  # WorldConfig overrides for SF²T's videos
     videos: dict[str, int] = field(default_factory=dict)  # base, train, labelled, heldout, bench
     bench: dict[str, Any] = field(default_factory=dict)  # questions_per_video, eval_per_category, frame_counts, speeds
     base: dict[str, Any] = field(default_factory=dict)  # {"default": recipe, "families": {family: overrides}}
@@ -97,6 +100,13 @@ class Profile:
                 out[key] = {"path": path, "root": absolute(root) if root else str(Path(path).parent)}
         return out
 
+    def fragment_world_config(self) -> dict[str, Any] | None:
+        """The world of SF²T's fragment-task videos: ``world`` updated by ``fragment_world``, or None
+        when the profile has no fragment world (then ``world`` serves every split). Frame order is
+        visible to a tiny model only in a world of clear translations (research/frame_order), while
+        the bases' captions and the benchmark's scene questions need the full set of actions."""
+        return {**self.world, **self.fragment_world} if self.fragment_world else None
+
     def replaced_splits(self) -> set[str]:
         """The synthetic world's splits that the user's data replaces (not generated)."""
         return {split for key, split in DATA_REPLACES.items() if self.data.get(key)}
@@ -152,6 +162,18 @@ class Profile:
             WorldConfig.from_dict(self.world)
         except (ValueError, TypeError) as exc:
             problems.append(f"world: {exc}")
+        need(isinstance(self.fragment_world, dict), "fragment_world must be a mapping of world settings")
+        if self.fragment_world and isinstance(self.fragment_world, dict):
+            try:
+                WorldConfig.from_dict(self.fragment_world_config())
+            except (ValueError, TypeError) as exc:
+                problems.append(f"fragment_world: {exc}")
+            for split in FRAGMENT_VIDEOS:
+                n = self.videos.get(split)
+                need(
+                    isinstance(n, int) and n >= 1,
+                    f"videos.{split} must be a positive integer when the profile has a fragment_world, got {n!r}",
+                )
         unknown_data = sorted(set(self.data) - set(DATA_REPLACES))
         need(not unknown_data, f"data: unknown key(s) {unknown_data}; known: {sorted(DATA_REPLACES)}")
         train_videos = self.data.get("train_videos")

@@ -94,7 +94,7 @@ def run_experiment(profile: Profile, results_dir: str | Path, log=print, from_sc
         log("WARNING (gate on_fail=warn, results are a smoke test only): " + message)
 
     # 4-5. every run's training data (cheap, in this process), checked for leaks before any fine-tune
-    training = [(c, worlds["base"]) for b in bases for c in b.get("captions", [])]
+    training = [pair for b in bases for pair in zip(b.get("captions", []), b.get("caption_roots", []), strict=True)]
     for run in runs:
         if run.trains:
             training += [(s["path"], s["root"]) for s in training_sources(profile, paths, run, worlds, quiet)]

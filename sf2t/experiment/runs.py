@@ -14,6 +14,7 @@ from sf2t.experiment.paths import EVAL_CODE, TRAIN_CODE, Paths, model_ref, quiet
 from sf2t.experiment.plan import Run
 from sf2t.experiment.profiles import Profile
 from sf2t.experiment.task_eval import compact_task_records, stage_task_eval, wanted
+from sf2t.experiment.worlds import task_heldout_world
 
 
 def stage_finetune(profile, paths, run: Run, base_dir: str, sources: list[dict], log=print) -> str:
@@ -119,7 +120,9 @@ def run_one(profile_values: dict[str, Any], paths: Paths, run_values: dict[str, 
     task_dir = None
     if wanted(profile, run):
         items_path = shared["task_items"][run.family]
-        task_dir = stage_task_eval(profile, paths, run, base_dir, adapter, items_path, worlds["heldout"], quiet)
+        task_dir = stage_task_eval(
+            profile, paths, run, base_dir, adapter, items_path, task_heldout_world(worlds), quiet
+        )
     agg = json.loads((Path(eval_dir) / "aggregate.json").read_text())
     blind = (agg.get("baselines") or {}).get("blind")
     result = {

@@ -21,6 +21,7 @@ from sf2t.common.stage_cache import run_stage
 from sf2t.experiment.paths import EVAL_CODE, Paths, model_ref, read_items, run_file
 from sf2t.experiment.plan import Run
 from sf2t.experiment.profiles import TASKS, Profile
+from sf2t.experiment.worlds import task_heldout_world
 
 
 def wanted(profile: Profile, run: Run) -> bool:
@@ -49,16 +50,17 @@ def as_item(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def stage_task_items(profile: Profile, paths: Paths, family: str, worlds: dict[str, str], log=print) -> str:
-    """``task_eval.n_per_task`` samples of each task from the held-out world, for ``family`` (its
+    """``task_eval.n_per_task`` samples of each task from the held-out world (`task_heldout_world`), for ``family`` (its
     frame merging decides what a frame count means); returns the items file."""
     from sf2t.experiment.data import sf2t_samples
 
     t, s = profile.task_eval, profile.sf2t
-    inputs = {"heldout": Path(worlds["heldout"]), "task_eval": t, "family": family, "sf2t": s}
+    heldout = task_heldout_world(worlds)
+    inputs = {"heldout": Path(heldout), "task_eval": t, "family": family, "sf2t": s}
 
     def build(out: Path) -> dict[str, Any]:
         records, line = sf2t_samples(
-            worlds["heldout"],
+            heldout,
             family,
             t["n_per_task"] * len(TASKS),
             t.get("seed", 0),

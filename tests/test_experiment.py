@@ -182,7 +182,9 @@ def test_gate_names_the_family_and_the_question_kind_that_fall_short():
 def test_experiment_stops_at_the_competence_gate_before_any_fine_tuning(tmp_path):
     profile = load_profile("quick", {
         "families": ["qwen2_vl"], "ablation.family": None, "base.default.steps": 2,
-        "videos": {"base": 4, "train": 4, "labelled": 3, "heldout": 3, "bench": 3},
+        "videos": {
+            "base": 4, "train": 4, "labelled": 3, "heldout": 3, "bench": 3, "fragment_base": 3, "fragment_heldout": 3,
+        },
         "competence_gate": {"min_accuracy": {"caption_object": 1.01 - 0.01}, "on_fail": "stop"},
     })
     with pytest.raises(CompetenceError, match="qwen2_vl: caption_object balanced_accuracy .* < required 1.0"):
@@ -259,7 +261,7 @@ def test_the_users_own_videos_and_files_replace_the_synthetic_splits(tmp_path, w
     overrides = {
         "families": ["qwen2_vl"], "settings": ["base", "sft", "sf2t"], "seeds": [0], "ablation.family": None,
         "base.default.steps": 2, "finetune.steps": 2, "sf2t.n_samples": 8, "bench.eval_per_category": 1,
-        "videos": {"base": 4, "heldout": 3}, "data": data,
+        "videos": {"base": 4, "heldout": 3}, "data": data, "fragment_world": {},
     }
     profile = load_profile("quick", overrides)
     assert profile.replaced_splits() == {"train", "labelled", "bench"}
@@ -395,7 +397,9 @@ def test_bench_fragment_wording_is_checked_and_reaches_the_builder(tmp_path, mon
 
 FRAGMENT = {
     "fragment_world": {"actions": ["move_left", "move_right"], "size_range": [0.18, 0.25], "speeds": [0.5, 0.65]},
-    "videos": {"base": 3, "train": 3, "labelled": 2, "heldout": 2, "bench": 2, "fragment_base": 3, "fragment_heldout": 2},
+    "videos": {
+        "base": 3, "train": 3, "labelled": 2, "heldout": 2, "bench": 2, "fragment_base": 3, "fragment_heldout": 2,
+    },
 }
 
 
@@ -415,7 +419,7 @@ def test_a_fragment_world_makes_sf2t_videos_of_translations_and_leaves_the_rest(
     assert task_heldout_world({k: str(v) for k, v in dirs.items()}) == str(dirs["fragment_heldout"])
     assert caption_worlds({k: str(v) for k, v in dirs.items()}) == {"position": str(dirs["fragment_base"])}
     # without one, the profile's world serves every split and the worlds stage keeps its fingerprint
-    plain = load_profile("quick", {"videos": FRAGMENT["videos"]})
+    plain = load_profile("quick", {"videos": FRAGMENT["videos"], "fragment_world": {}})
     assert task_heldout_world({"heldout": "h"}) == "h" and caption_worlds({"base": "b"}) == {}
     from sf2t.experiment import Paths
 
@@ -459,6 +463,17 @@ def test_a_base_learns_positions_from_the_fragment_world_and_its_captions_name_t
     with pytest.raises(ProfileError, match="give each a share"):
         caption_stages(worlds["base"], tmp_path / "bad", curriculum=[{**stage, "shares": {}}],
                        kind_worlds={"position": worlds["fragment_base"]})
-    plain = load_profile("quick")
+    plain = load_profile("quick", {"fragment_world": {}})
     assert set(base_inputs(plain, "qwen2_vl")) == {"family", "recipe", "world", "world_seed", "videos"}
     assert base_inputs(profile, "qwen2_vl")["videos"]["fragment_base"] == 3
+
+
+def test_a_child_profile_replaces_the_fragment_world_whole(tmp_path):
+    """A child naming ``fragment_world`` replaces its parent's (``{}``: none), unlike other mappings."""
+    parent = {"extends": "quick", **FRAGMENT}
+    (tmp_path / "parent.json").write_text(json.dumps(parent))
+    (tmp_path / "none.json").write_text(json.dumps({"extends": "parent", "fragment_world": {}}))
+    (tmp_path / "other.json").write_text(json.dumps({"extends": "parent", "fragment_world": {"actions": ["move_up"]}}))
+    assert load_profile(tmp_path / "parent.json").fragment_world["speeds"] == [0.5, 0.65]
+    assert load_profile(tmp_path / "none.json").fragment_world_config() is None
+    assert load_profile(tmp_path / "other.json").fragment_world == {"actions": ["move_up"]}

@@ -264,8 +264,9 @@ class Profile:
 # ---------------------------------------------------------------------- loading
 
 
-#: Top-level fields a child profile replaces whole instead of merging into its parent's.
-REPLACED_FIELDS = ("seeds_per_family",)
+#: Top-level fields a child profile replaces whole instead of merging into its parent's (a child's
+#: ``"fragment_world": {}`` means none).
+REPLACED_FIELDS = ("seeds_per_family", "fragment_world")
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any], top: bool = True) -> dict[str, Any]:

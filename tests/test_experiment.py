@@ -402,6 +402,8 @@ FRAGMENT = {
     },
 }
 
+NONE = {"fragment_base": None, "fragment_heldout": None}
+
 
 def test_a_fragment_world_makes_sf2t_videos_of_translations_and_leaves_the_rest(tmp_path):
     """With ``fragment_world`` SF²T's videos (train), the bases' position captions (fragment_base) and
@@ -427,7 +429,10 @@ def test_a_fragment_world_makes_sf2t_videos_of_translations_and_leaves_the_rest(
     assert set(marker) == {"base", "train", "labelled", "heldout", "bench"}
     for overrides, message in (
         ({"fragment_world": {"actions": ["fly"]}}, "fragment_world:"),
-        ({"fragment_world": {"actions": ["move_left"]}}, "videos.fragment_base must be a positive integer"),
+        (
+            {"fragment_world": {"actions": ["move_left"]}, "videos": dict.fromkeys(FRAGMENT["videos"], 2) | NONE},
+            "videos.fragment_base must be a positive integer",
+        ),
         ({"fragment_world": ["move_left"]}, "fragment_world must be a mapping"),
     ):
         with pytest.raises(ProfileError, match=message):

@@ -154,3 +154,24 @@ def test_a_symlink_loop_under_the_root_is_refused_not_raised(tmp_path):
     (tmp_path / "b.mp4").symlink_to(tmp_path / "a.mp4")
     with pytest.raises(ValueError, match="cannot be resolved"):
         resolve_under(tmp_path, "a.mp4")
+
+
+def test_errors_with_their_own_arguments_survive_a_worker_process():
+    """The experiment runs stages in worker processes: an error that cannot be unpickled in the parent
+    turns into a bare BrokenProcessPool and the file it named is lost (seen with a video read mid-rewrite)."""
+    import pickle
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sf2t.video import VideoError
+
+    for error in (VideoError("clips/v1.mp4", "no such file"), RecordError("r.jsonl", [(3, "not JSON"), (5, "no id")])):
+        again = pickle.loads(pickle.dumps(error))
+        assert type(again) is type(error) and str(again) == str(error) and again.path == error.path
+    with ProcessPoolExecutor(1) as pool, pytest.raises(VideoError, match="clips/v2.mp4: unreadable"):
+        pool.submit(_raise_video_error).result()
+
+
+def _raise_video_error():
+    from sf2t.video import VideoError
+
+    raise VideoError("clips/v2.mp4", "unreadable")

@@ -39,6 +39,9 @@ class RecordError(ValueError):
         more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
         super().__init__(f"{self.path}: {len(problems)} malformed line(s)\n{shown}{more}")
 
+    def __reduce__(self):  # rebuilt from its own arguments: a worker process's error reaches the parent whole
+        return type(self), (self.path, self.problems)
+
 
 def value_problems(value: Any, where: str = "record") -> list[str]:
     """What keeps ``value`` from being a record `dumps` can write and every reader can read:

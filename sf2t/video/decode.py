@@ -47,6 +47,9 @@ class VideoError(Exception):
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
 
+    def __reduce__(self):  # rebuilt from its own arguments: a worker process's error reaches the parent whole
+        return type(self), (self.path, self.reason)
+
 
 @dataclass(frozen=True)
 class VideoInfo:

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import common
-import vision_run as v
+from poscap_bases import heldout_bins
 
 from sf2t.experiment.bases import caption_stages
 from sf2t.experiment.competence import competence
@@ -55,14 +55,10 @@ def main(name, base_dir, worlds, c):
     comp = competence(result.model_dir, worlds / "heldout", kinds=KINDS, num_frames=8, batch_size=16, seed=c["seed"],
                       scoring="cloze")
     print("competence", json.dumps(comp), flush=True)
-    llm = load(result.model_dir)
-    vc = {**v.DEFAULTS, "speed_share": {"slow": 0.5, "fast": 0.65}, "size_range": [0.18, 0.25]}
-    pc = v.double(common.make_poscap_items(common.videos(v.setup_world(vc), "labelled", 21, 80), 1, seed=5),
-                  llm.temporal_merge > 1)
-    pos = {"video": common.poscap_accuracy(llm, [i for i in pc if not i.numbered]),
-           "numbered": common.poscap_accuracy(llm, [i for i in pc if i.numbered])}
+    pos = heldout_bins(load(result.model_dir))
     print("poscap", json.dumps(pos), flush=True)
-    res = {"name": name, "config": c, "base": repo_relative(base_dir), "model_dir": str(Path(result.model_dir).relative_to(HERE)),
+    model_dir = str(Path(result.model_dir).relative_to(HERE))
+    res = {"name": name, "config": c, "base": repo_relative(base_dir), "model_dir": model_dir,
            "final_loss": result.final_loss, "train_seconds": round(train_sec, 1),
            "total_seconds": round(time.time() - t0, 1), "competence": comp, "poscap_heldout": pos}
     common.save_json(f"{HERE}/results/{name}.json", res)

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import common
-import vision_run as v
+from poscap_bases import heldout_bins
 from sf2t.common.records import write_jsonl
 from sf2t.experiment.bases import CAPTION_KEYS, caption_stages
 from sf2t.experiment.competence import competence
@@ -76,12 +76,7 @@ def main(name, c):
     comp = competence(model_dir, WORLDS / "heldout", kinds=recipe["competence_kinds"], num_frames=recipe["num_frames"],
                       batch_size=recipe["batch_size"], seed=recipe.get("seed", 0), scoring=profile.scoring)
     print("competence", json.dumps(comp), flush=True)
-    llm = load(model_dir)
-    vc = {**v.DEFAULTS, "speed_share": {"slow": 0.5, "fast": 0.65}, "size_range": [0.18, 0.25]}
-    pc = v.double(common.make_poscap_items(common.videos(v.setup_world(vc), "labelled", 21, 80), 1, seed=5),
-                  llm.temporal_merge > 1)
-    pos_acc = {"video": common.poscap_accuracy(llm, [i for i in pc if not i.numbered]),
-               "numbered": common.poscap_accuracy(llm, [i for i in pc if i.numbered])}
+    pos_acc = heldout_bins(load(model_dir))
     print("poscap", json.dumps(pos_acc), flush=True)
     res = {"name": name, "config": c, "recipe": recipe, "model_dir": str(Path(model_dir).relative_to(HERE)),
            "runs": [{"steps": x.steps, "final_loss": x.final_loss, "elapsed_s": round(x.elapsed_s, 1)}

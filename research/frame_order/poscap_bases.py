@@ -17,17 +17,22 @@ HERE = Path(common.HERE)
 REPO = Path(common.REPO)
 
 
+def heldout_bins(llm) -> dict:
+    """The share of position bins ``llm`` says right on 80 held-out fragment-world videos, four frames
+    shown as a video and as numbered frames (the measure of base_run.py, base_extend.py and this script)."""
+    vc = {**v.DEFAULTS, "speed_share": {"slow": 0.5, "fast": 0.65}, "size_range": [0.18, 0.25]}
+    items = common.make_poscap_items(common.videos(v.setup_world(vc), "labelled", 21, 80), 1, seed=5)
+    items = v.double(items, llm.temporal_merge > 1)
+    return {"video": common.poscap_accuracy(llm, [i for i in items if not i.numbered]),
+            "numbered": common.poscap_accuracy(llm, [i for i in items if i.numbered])}
+
+
 def main(name, paths):
     out = {}
-    vc = {**v.DEFAULTS, "speed_share": {"slow": 0.5, "fast": 0.65}, "size_range": [0.18, 0.25]}
-    videos = common.videos(v.setup_world(vc), "labelled", 21, 80)
     for path in paths:
-        llm = load(path)
-        pc = v.double(common.make_poscap_items(videos, 1, seed=5), llm.temporal_merge > 1)
         key = Path(path).resolve()
         key = key.relative_to(REPO).as_posix() if key.is_relative_to(REPO) else key.as_posix()
-        out[key] = {"video": common.poscap_accuracy(llm, [i for i in pc if not i.numbered]),
-                    "numbered": common.poscap_accuracy(llm, [i for i in pc if i.numbered])}
+        out[key] = heldout_bins(load(path))
         print(key, json.dumps(out[key]), flush=True)
     common.save_json(f"{HERE}/results/poscap_{name}.json", out)
 

@@ -473,6 +473,39 @@ def test_a_base_learns_positions_from_the_fragment_world_and_its_captions_name_t
     assert base_inputs(profile, "qwen2_vl")["videos"]["fragment_base"] == 3
 
 
+def test_a_base_given_one_more_stage_trains_only_that_stage_and_ends_where_a_fresh_one_does(tmp_path):
+    """A recipe extended by a curriculum stage takes the stages the previous base trained the same way
+    from it (set aside as stale), so only the new stage is trained; training is deterministic, so the
+    weights are those of the longer recipe trained from scratch. A changed first stage reuses nothing."""
+    import torch
+    from safetensors.torch import load_file
+
+    from sf2t.experiment import Paths
+    from sf2t.experiment.bases import stage_base
+    from sf2t.experiment.worlds import build_worlds
+
+    first = {"kinds": ["object"], "steps": 2}
+    second = {"kinds": ["object", "colour_fixed"], "steps": 2}
+
+    def base(curriculum, root, **kw):
+        profile = load_profile("quick", {"families": ["qwen2_vl"], "base.default.curriculum": curriculum})
+        return stage_base(profile, Paths.of(root, profile), "qwen2_vl", worlds, log=lambda *_: None, **kw)
+
+    worlds = {k: str(v) for k, v in build_worlds(load_profile("quick"), tmp_path / "worlds").items()}
+    base([first], tmp_path / "a")
+    longer = base([first, second], tmp_path / "a")
+    fresh = base([first, second], tmp_path / "b")
+    assert longer["stages_from_earlier"] == 1 and "stages_from_earlier" not in fresh
+    weights = [load_file(f"{b['model_dir']}/model.safetensors") for b in (longer, fresh)]
+    assert weights[0].keys() == weights[1].keys()
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+    folder = tmp_path / "a" / "bases" / "quick" / "qwen2_vl"
+    runs = json.loads((folder / "base_result.json").read_text())["runs"]
+    assert [r["steps"] for r in runs] == [2, 2] and runs[0]["model_dir"] == "stage-0/final"
+    changed = base([{**first, "kinds": ["colour_fixed"]}, second], tmp_path / "a")
+    assert "stages_from_earlier" not in changed
+
+
 def test_a_child_profile_replaces_the_fragment_world_whole(tmp_path):
     """A child naming ``fragment_world`` replaces its parent's (``{}``: none), unlike other mappings."""
     parent = {"extends": "quick", **FRAGMENT}

@@ -114,7 +114,7 @@ def run_stage(
         log(f"[{name}] reusing finished stage in {out} (inputs unchanged)")
         return _outputs_from_marker(marker["outputs"], out)
     if marker and out.exists():
-        aside = out.with_name(f"{out.name}.stale-{marker.get('fingerprint', 'unknown')[:10]}")
+        aside = stale_folder(out, marker)
         if aside.exists():
             shutil.rmtree(aside)
         out.rename(aside)
@@ -134,6 +134,13 @@ def run_stage(
     tmp.write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
     os.replace(tmp, out / MARKER)
     return outputs
+
+
+def stale_folder(out_dir: str | os.PathLike, marker: dict[str, Any]) -> Path:
+    """Where `run_stage` moves the outputs of ``marker``'s run when its inputs changed (a stage
+    that can continue from its previous outputs, such as a base whose curriculum grew, looks there)."""
+    out = Path(out_dir)
+    return out.with_name(f"{out.name}.stale-{marker.get('fingerprint', 'unknown')[:10]}")
 
 
 def _outputs_for_marker(value: Any, out: Path) -> Any:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sf2t.common.records import write_jsonl
-from sf2t.common.stage_cache import fingerprint, read_marker, run_stage
+from sf2t.common.stage_cache import fingerprint, read_marker, run_stage, stale_folder
 from sf2t.experiment.paths import Paths, model_ref
 from sf2t.experiment.profiles import Profile, ProfileError
 from sf2t.experiment.worlds import caption_worlds
@@ -150,7 +150,9 @@ def stage_base(
 
     The base lives in ``paths.bases`` (committed for the mini profile) and is keyed by its recipe
     and the world's definition, not by the code: a base costs tens of minutes on a CPU, so code
-    changes reuse it and ``from_scratch`` retrains it. ``seed`` trains another base of the same
+    changes reuse it and ``from_scratch`` retrains it; a recipe given more curriculum stages takes
+    the stages the previous base trained the same way from it (set aside as stale) and trains only
+    the rest. ``seed`` trains another base of the same
     recipe (``base.check_seeds``: the competence gate holds for more than one base seed). Returns
     ``model_dir`` and the ``captions`` files it was trained on.
     """
@@ -168,7 +170,7 @@ def stage_base(
         stages = caption_stages(
             worlds["base"], out, steps=r.get("steps", 300), seed=r.get("seed", 0), kind_worlds=kind_worlds, **captions
         )
-        result = pretrain_base(family, stages, out, progress=False, **r)
+        result = pretrain_base(family, stages, out, progress=False, earlier=earlier, **r)
         for folder in out.glob("stage-*/checkpoints"):  # optimizer states: not needed once trained
             shutil.rmtree(folder)
         for folder in out.glob("stage-*/final"):  # earlier curriculum stages' weights: only the last is the base
@@ -180,9 +182,12 @@ def stage_base(
             **caption_folders(stages, out, worlds),
             "final_loss": result.runs[-1].final_loss,
             "steps": sum(x.steps for x in result.runs),
+            **({"stages_from_earlier": result.stages_from_earlier} if result.stages_from_earlier else {}),
         }
 
     out = paths.bases / base_name(family, seed)
+    marker = read_marker(out)  # a base of an earlier recipe: its stages still in this one are not retrained
+    earlier = stale_folder(out, marker) if marker and not from_scratch else None
     if profile.bases and profile.bases != profile.name:
         check_borrowed_base(profile, out, inputs, from_scratch)
     done = run_stage(f"base {base_name(family, seed)}", out, inputs, build, force=from_scratch, log=log, code=False)

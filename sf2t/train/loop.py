@@ -25,12 +25,12 @@ from typing import Any
 import torch
 
 from sf2t.common import seeding
-from sf2t.common.records import portable_path
+from sf2t.common.records import portable_path, resolve_portable
 from sf2t.common.records import write_text_atomic as write_atomic
 from sf2t.models.answer_loss import answer_loss
 from sf2t.train import build, checkpoint, data, resume, run_folder
 from sf2t.train.config import CONFIG_NAME, ConfigError, TrainConfig
-from sf2t.train.curve import LossCurve, json_rows
+from sf2t.train.curve import LossCurve, json_rows, read_curve
 from sf2t.train.evaluator import Evaluator
 
 
@@ -75,6 +75,23 @@ class RunResult:
             "trainable": self.trainable,
             "distributed": self.distributed,
         }
+
+    @classmethod
+    def from_folder(cls, run_dir: str | Path) -> RunResult:
+        """A finished run read back from its ``result.json`` and ``loss.json`` (a base stage taken
+        from an earlier base, `sf2t.train.earlier_stages`)."""
+        run_dir = Path(run_dir)
+        saved = json.loads((run_dir / "result.json").read_text(encoding="utf-8"))
+        folder = {k: saved[k] and Path(resolve_portable(saved[k], run_dir)) for k in ("model_dir", "last_checkpoint")}
+        base = saved["base_dir"]
+        return cls(
+            run_dir=run_dir,
+            base_dir=resolve_portable(base, run_dir) if base and base.startswith(".") else base,
+            curve=read_curve(run_dir),
+            **folder,
+            **{k: saved[k] for k in ("steps", "final_loss", "elapsed_s", "samples_per_s", "resumed_from")},
+            **{k: saved[k] for k in ("skipped_checkpoints", "trainable", "distributed")},
+        )
 
 
 def lr_lambda(config: TrainConfig) -> Callable[[int], float]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sf2t.common.records import portable_path
+from sf2t.train import earlier_stages
 from sf2t.train.config import DataSource, TrainConfig
 from sf2t.train.loop import RunResult, train
 
@@ -31,12 +32,14 @@ class BaseResult:
     model_dir: Path
     runs: list[RunResult]
     curve: list[dict[str, Any]] = field(default_factory=list)
+    stages_from_earlier: int = 0  # leading stages copied from an earlier base (`pretrain_base`'s ``earlier``)
 
     def to_dict(self, relative_to: str | Path) -> dict[str, Any]:
         """As ``base_result.json`` records it: folders relative to ``relative_to`` (its folder)."""
         return {
             "model_dir": portable_path(self.model_dir, relative_to),
             "runs": [r.to_dict(relative_to) for r in self.runs],
+            **({"stages_from_earlier": self.stages_from_earlier} if self.stages_from_earlier else {}),
         }
 
 
@@ -54,6 +57,7 @@ def pretrain_base(
     weight_decay: float = 0.0,
     seed: int = 0,
     progress: bool = True,
+    earlier: str | Path | None = None,
     **train_overrides: Any,
 ) -> BaseResult:
     """Train a tiny ``family`` model through ``stages``, in full, into ``out_dir/stage-N``.
@@ -61,11 +65,15 @@ def pretrain_base(
     Each stage is a dict with ``data`` (the records to train on: `DataSource`\\ s or their
     dicts) plus any `TrainConfig` overrides for that stage (``steps``, ``lr``, ...); every stage
     continues from the previous stage's weights. Every stage's config is checked before any
-    training. Writes ``out_dir/base_result.json``.
+    training. ``earlier``: the folder of a base trained before on this curriculum's first stages
+    (the recipe since extended): the stages it trained the same way are copied from it, not
+    trained again (`sf2t.train.earlier_stages`). Writes ``out_dir/base_result.json``.
     """
     out_dir = Path(out_dir)
     if not stages:
         raise ValueError("pretrain_base needs at least one stage")
+    if earlier is not None and Path(earlier).resolve() == out_dir.resolve():
+        raise ValueError(f"{out_dir}: the earlier base must be another folder than the one trained into")
     configs = []
     for number, stage in enumerate(stages):
         values = {
@@ -87,14 +95,15 @@ def pretrain_base(
             **stage,
         }
         configs.append(_config(values))
+    reused = earlier_stages.reusable_stages(configs, earlier) if earlier is not None else 0
     runs: list[RunResult] = []
     curve: list[dict[str, Any]] = []
     for number, config in enumerate(configs):
-        result = train(config)
+        result = earlier_stages.take_stage(earlier, number, out_dir) if number < reused else train(config)
         offset = curve[-1]["step"] if curve else 0
         curve += [{**row, "stage": number, "step": row["step"] + offset} for row in result.curve]
         runs.append(result)
-    result = BaseResult(model_dir=runs[-1].model_dir, runs=runs, curve=curve)
+    result = BaseResult(model_dir=runs[-1].model_dir, runs=runs, curve=curve, stages_from_earlier=reused)
     (out_dir / "base_result.json").write_text(json.dumps(result.to_dict(out_dir), indent=1) + "\n", encoding="utf-8")
     return result
 
